@@ -1,0 +1,1 @@
+"""Apply: carry out a plan through narrow ports, reporting progress as events."""

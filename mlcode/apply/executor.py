@@ -1,0 +1,298 @@
+"""The executor: walks a Plan over the DAG, running builds through the ports.
+
+    ready nodes (upstreams settled) ──> reuse/repair: restore in the parent (DVC)
+                                    └─> create/rebuild: fingerprint again with the real
+                                        upstream digests: identical -> skip; built
+                                        before -> restore; else submit to the Runner
+    each finished build ──> publish atomically (rename) ──> downstream becomes ready
+    after the walk ──> one batched `dvc add` ──> write state records
+
+A failing node leaves its artifact and record as they were; its downstream is skipped;
+every independent node still finishes. `apply_plan` always returns what it did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from mlcode.address import Address
+from mlcode.apply.events import Event, Failed, Skipped, Started, Succeeded
+from mlcode.apply.ports import ArtifactStore, Runner
+from mlcode.build.task import BuildResult, BuildTask
+from mlcode.fsutil import dir_manifest
+from mlcode.graph.dag import DAG
+from mlcode.plan.planner import fingerprint_of, record_inputs
+from mlcode.plan.types import Action, ArtifactState, Observed, Plan
+from mlcode.spec.types import Resource, redact
+from mlcode.state.records import write_record
+from mlcode.state.types import Artifact, Record
+
+
+@dataclass
+class ApplyResult:
+    """What apply did: new records by address, failures (address -> one-line error and
+    log path), skips (address -> reason), and the record files it wrote or removed."""
+
+    records: dict[Address, Record] = field(default_factory=dict)
+    failed: dict[Address, tuple[str, str]] = field(default_factory=dict)
+    skipped: dict[Address, str] = field(default_factory=dict)
+    touched: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """Where apply works: the repo root, `.mlcode/` and the commit HEAD is on."""
+
+    root: Path
+    cache_dir: Path
+    head: str | None
+
+
+def seed_for(address: Address) -> int:
+    """A stable seed per address (for estimators whose spec sets no random_state)."""
+    return int(hashlib.sha256(str(address).encode()).hexdigest()[:8], 16) % (2**31 - 1)
+
+
+class _Walk:
+    def __init__(self, plan, resources, dag, observed, runner, store, ws, emit) -> None:
+        self.plan: Plan = plan
+        self.resources: Mapping[Address, Resource] = resources
+        self.dag: DAG[Address] = dag
+        self.observed: Observed = observed
+        self.runner: Runner = runner
+        self.store: ArtifactStore = store
+        self.ws: Workspace = ws
+        self.emit: Callable[[Event], None] = emit
+        self.result = ApplyResult()
+        self.digest: dict[Address, str | None] = {}
+        self.built: dict[Address, tuple[BuildResult, dict[str, str], str]] = {}
+        self.futures: dict[Future[BuildResult], tuple[Address, Path, float]] = {}
+        self.blocked: set[Address] = set()
+        self.forced: set[Address] = set()  # --replace: never skip or restore these
+
+    def run(self) -> ApplyResult:
+        actions = {c.address: c.action for c in self.plan.changes}
+        for address in self.dag.order:
+            if actions.get(address, Action.NOOP) is Action.NOOP:
+                record = self.observed.records.get(address)
+                self.digest[address] = record.artifact.digest if record else None
+        todo = [a for a in self.dag.order if actions.get(a, Action.NOOP) is not Action.NOOP]
+        settled: set[Address] = {a for a in self.dag.order if a not in todo}
+        waiting = list(todo)
+        while waiting or self.futures:
+            progressed = False
+            for address in list(waiting):
+                ups = self.dag.upstream(address)
+                if not all(u in settled for u in ups):
+                    continue
+                waiting.remove(address)
+                progressed = True
+                bad = [u for u in ups if u in self.result.failed or u in self.blocked]
+                if bad:
+                    self.blocked.add(address)
+                    reason = f"upstream {bad[0]} failed"
+                    self.result.skipped[address] = reason
+                    self.emit(Skipped(address, reason))
+                    settled.add(address)
+                elif self._start(address, actions[address]):
+                    settled.add(address)
+            if self.futures and not progressed:
+                done, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
+                for future in done:
+                    settled.add(self._finish(future))
+            elif not self.futures and not progressed and waiting:
+                break  # unreachable for a DAG; guards against a bad plan
+        self._record_builds()
+        for change in self.plan.changes:
+            if change.action is Action.RETIRE:
+                self._retire(change.address)
+        return self.result
+
+    def _start(self, address: Address, action: Action) -> bool:
+        """Begin work on a node; True when it finished synchronously."""
+        self.emit(Started(address, action))
+        resource = self.resources[address]
+        facts = self.observed.facts[address]
+        record = self.observed.records.get(address)
+        if action is Action.REPAIR and record is not None:
+            if self._restore(address, record, "repaired"):
+                return True
+        fp = fingerprint_of(resource, facts, self.digest)
+        if fp is not None and action is not Action.REPAIR:
+            if (
+                action is Action.REBUILD
+                and record is not None
+                and fp == record.fingerprint
+                and facts.artifact is ArtifactState.OK
+                and address not in self.forced
+            ):
+                self.digest[address] = record.artifact.digest
+                reason = "inputs came out identical"
+                self.result.skipped[address] = reason
+                self.emit(Skipped(address, reason))
+                return True
+            earlier = self.observed.reuse.get(fp)
+            if earlier is not None and address not in self.forced:
+                restored = replace(earlier, spec=redact(resource.spec))
+                if self._restore(address, restored, "restored"):
+                    return True
+        self._submit(address, resource)
+        return False
+
+    def _restore(self, address: Address, record: Record, how: str) -> bool:
+        start = time.perf_counter()
+        path = self.ws.root / address.record_path
+        previous = path.read_bytes() if path.exists() else None
+        write_record(self.ws.root, record)
+        if self.store.restore([address.record_path]):
+            if previous is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(previous)
+            return False
+        self.digest[address] = record.artifact.digest
+        self.result.records[address] = record
+        self.result.touched.append(address.record_path)
+        self.emit(Succeeded(address, how, time.perf_counter() - start, dict(record.metrics)))
+        return True
+
+    def _submit(self, address: Address, resource: Resource) -> None:
+        upstream = {}
+        for dep in resource.depends_on:
+            folder = self.ws.root / dep.artifact_path
+            if not folder.is_dir():
+                self.store.restore([dep.record_path])
+            upstream[dep.name] = str(folder)
+        out = self.ws.cache_dir / "tmp" / f"{address.name}-{uuid.uuid4().hex[:8]}"
+        out.mkdir(parents=True)
+        logs = self.ws.cache_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        task = BuildTask(
+            address=str(address),
+            kind=address.kind.value,
+            spec=resource.spec,
+            root=str(self.ws.root),
+            out_dir=str(out),
+            log_path=str(logs / f"{address}.log"),
+            upstream=upstream,
+            seed=seed_for(address),
+        )
+        self.futures[self.runner.submit(task)] = (address, out, time.perf_counter())
+
+    def _finish(self, future: Future[BuildResult]) -> Address:
+        address, out, start = self.futures.pop(future)
+        log = str(self.ws.cache_dir / "logs" / f"{address}.log")
+        try:
+            result = future.result()
+        except Exception as exc:  # the worker process died
+            result = BuildResult(
+                str(address),
+                False,
+                time.perf_counter() - start,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+        if not result.ok:
+            shutil.rmtree(out, ignore_errors=True)
+            self.result.failed[address] = (result.error, log)
+            self.emit(Failed(address, result.error, log))
+            return address
+        manifest = dir_manifest(out)
+        _publish(out, self.ws.root / address.artifact_path, self.ws.cache_dir)
+        fp = fingerprint_of(self.resources[address], self.observed.facts[address], self.digest)
+        self.digest[address] = Artifact("", tuple(sorted(manifest.items())), 0).digest
+        self.built[address] = (result, manifest, fp or "")
+        self.emit(Succeeded(address, "built", result.seconds, result.metrics))
+        return address
+
+    def _record_builds(self) -> None:
+        if not self.built:
+            return
+        paths = [a.artifact_path for a in self.built]
+        outs = self.store.add(paths)
+        now = datetime.now(UTC).replace(microsecond=0).isoformat()
+        for address, (result, manifest, fp) in self.built.items():
+            out = outs[address.artifact_path]
+            resource = self.resources[address]
+            facts = self.observed.facts[address]
+            record = Record(
+                address=address,
+                fingerprint=fp,
+                artifact=Artifact(
+                    md5=str(out.get("md5", "")),
+                    files=tuple(sorted(manifest.items())),
+                    size=int(out.get("size", 0) or 0),
+                ),
+                spec=redact(resource.spec),
+                inputs=record_inputs(resource, facts, self.digest),
+                code=dict(facts.code),
+                env=dict(facts.env),
+                metrics=dict(result.metrics),
+                version=None,
+                built_at=now,
+                built_from=self.ws.head,
+                outs=(out,),
+            )
+            write_record(self.ws.root, record)
+            self.result.records[address] = record
+            self.result.touched.append(address.record_path)
+
+    def _retire(self, address: Address) -> None:
+        self.emit(Started(address, Action.RETIRE))
+        (self.ws.root / address.record_path).unlink(missing_ok=True)
+        _remove_ignore_entry(self.ws.root, address)
+        self.result.touched.append(address.record_path)
+        self.emit(Succeeded(address, "retired", 0.0))
+
+
+def apply_plan(
+    plan: Plan,
+    resources: Mapping[Address, Resource],
+    dag: DAG[Address],
+    observed: Observed,
+    runner: Runner,
+    store: ArtifactStore,
+    workspace: Workspace,
+    on_event: Callable[[Event], None] = lambda event: None,
+    forced: frozenset[Address] = frozenset(),
+) -> ApplyResult:
+    """Carry out `plan`; always returns the result, also after failures."""
+    walk = _Walk(plan, resources, dag, observed, runner, store, workspace, on_event)
+    walk.forced = set(forced)
+    return walk.run()
+
+
+def _publish(src: Path, dest: Path, cache_dir: Path) -> None:
+    """Move a finished build into place: readers see the old or the new directory."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if dest.exists():
+        old = cache_dir / "tmp" / f"old-{dest.name}-{uuid.uuid4().hex[:8]}"
+        os.replace(dest, old)
+    os.replace(src, dest)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _remove_ignore_entry(root: Path, address: Address) -> None:
+    ignore = root / address.artifact_path.rsplit("/", 1)[0] / ".gitignore"
+    if not ignore.exists():
+        return
+    entry = f"/{address.name}"
+    lines = [ln for ln in ignore.read_text().splitlines() if ln.strip() != entry]
+    if lines:
+        ignore.write_text("\n".join(lines) + "\n")
+    else:
+        ignore.unlink()

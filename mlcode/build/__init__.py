@@ -1,0 +1,1 @@
+"""Builders that run user code: they execute in worker processes, never in the planner."""

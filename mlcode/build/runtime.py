@@ -1,0 +1,68 @@
+"""Worker entry point: runs one BuildTask with its output captured in the node's log.
+
+Imported by worker processes (and preloaded by the fork server), never by the planner.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import time
+import traceback
+
+from mlcode.build.task import BuildResult, BuildTask
+
+
+def run_task(task: BuildTask) -> BuildResult:
+    """Build, catching every exception from user code into a one-line error."""
+    start = time.perf_counter()
+    with open(task.log_path, "w", encoding="utf-8") as log, _captured(log):
+        print(f"building {task.address}", flush=True)
+        try:
+            if task.root not in sys.path:
+                sys.path.insert(0, task.root)
+            metrics = _build(task)
+        except BaseException as exc:  # user code may raise anything, SystemExit too
+            traceback.print_exc(file=log)
+            message = " ".join(str(exc).split()) or "(no message)"
+            return BuildResult(
+                task.address,
+                False,
+                time.perf_counter() - start,
+                error=f"{type(exc).__name__}: {message}",
+            )
+        print(f"done in {time.perf_counter() - start:.2f}s", flush=True)
+    return BuildResult(task.address, True, time.perf_counter() - start, metrics=metrics)
+
+
+def _build(task: BuildTask) -> dict[str, float]:
+    if task.kind == "dataset":
+        from mlcode.build.dataset import build_dataset
+
+        build_dataset(task)
+        return {}
+    from mlcode.build.model import build_model
+
+    return build_model(task)
+
+
+@contextlib.contextmanager
+def _captured(log):
+    handler = logging.StreamHandler(log)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            yield
+    finally:
+        root.removeHandler(handler)
+
+
+def preload() -> None:
+    """Import the heavy libraries once in the fork server so workers start warm."""
+    import joblib  # noqa: F401
+    import pandas  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+    import sklearn.metrics
+    import sklearn.model_selection  # noqa: F401

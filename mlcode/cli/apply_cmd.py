@@ -1,0 +1,74 @@
+"""`mlcode apply`: carry out the plan (asks first unless --auto-approve)."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from mlcode.cli.plan_cmd import REPLACE_HELP, TARGET_HELP
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("apply")
+    def apply(
+        target: list[str] = typer.Option([], "--target", help=TARGET_HELP),
+        replace: list[str] = typer.Option([], "--replace", help=REPLACE_HELP),
+        auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask."),
+        jobs: int = typer.Option(0, "--jobs", "-j", help="Parallel builds (0 = settings/cores)."),
+        lock_timeout: float = typer.Option(
+            0.0, "--lock-timeout", help="Seconds to wait for another apply (0 = refuse)."
+        ),
+        no_commit: bool = typer.Option(False, "--no-commit", help="Record but do not commit."),
+    ) -> int:
+        """Build what the plan says, store artifacts through DVC and commit the records.
+
+        Example: mlcode apply --auto-approve --jobs 2
+        """
+        from mlcode import api
+        from mlcode.cli.output import console
+        from mlcode.errors import ApplyRefused
+        from mlcode.report.text import render_event, render_plan
+
+        out = console()
+        err = console(stderr=True)
+
+        def confirm(plan) -> bool:
+            out.print(render_plan(plan), end="")
+            if auto_approve:
+                return True
+            if not sys.stdin.isatty():
+                raise ApplyRefused(
+                    "no terminal to confirm on", "pass --auto-approve to apply without asking"
+                )
+            answer = typer.prompt("\nApply these changes? Only 'yes' is accepted", default="")
+            return answer.strip() == "yes"
+
+        def on_event(event) -> None:
+            line = render_event(event)
+            if line is not None:
+                out.print(line)
+
+        outcome = api.apply(
+            targets=target,
+            replace=replace,
+            jobs=jobs or None,
+            confirm=confirm,
+            on_event=on_event,
+            lock_timeout=lock_timeout,
+            commit=not no_commit,
+        )
+        if not outcome.applied:
+            out.print(render_plan(outcome.plan), end="")
+        result = outcome.result
+        if result is not None and result.failed:
+            for address, (error, log) in result.failed.items():
+                err.print(f"Error: {address} failed: {error}\n  log: {log}")
+        if outcome.commit:
+            out.print(f"Committed state records as {outcome.commit[:12]}.")
+        if result is not None:
+            done, failed = len(result.records), len(result.failed)
+            out.print(
+                f"Apply complete: {done} done, {failed} failed, {len(result.skipped)} skipped."
+            )
+        return outcome.exit_code

@@ -1,0 +1,23 @@
+"""`mlcode init`: scaffold a project in the current Git repository."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("init")
+    def init() -> int:
+        """Create conf/, pipelines/ and a DVC setup with one working example.
+
+        Example: git init && mlcode init && mlcode apply --auto-approve
+        """
+        from mlcode import api
+        from mlcode.cli.output import console
+
+        created = api.init()
+        out = console()
+        for path in created:
+            out.print(f"  created {path}")
+        out.print("Initialised. Next: mlcode plan")
+        return 0

@@ -1,0 +1,38 @@
+"""`mlcode plan`: show what apply would do and why."""
+
+from __future__ import annotations
+
+import typer
+
+TARGET_HELP = "Limit to this address and what it needs upstream (repeatable)."
+REPLACE_HELP = "Force a rebuild of this address (repeatable)."
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("plan")
+    def plan(
+        overrides: list[str] = typer.Argument(
+            None, help="What-if overrides, ADDRESS:KEY=VALUE (Hydra grammar)."
+        ),
+        target: list[str] = typer.Option([], "--target", help=TARGET_HELP),
+        replace: list[str] = typer.Option([], "--replace", help=REPLACE_HELP),
+        json_: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+        detailed_exitcode: bool = typer.Option(
+            False, "--detailed-exitcode", help="Exit 2 when the plan has changes."
+        ),
+    ) -> int:
+        """Compare the specs with what was built and show every change and its reason.
+
+        Example: mlcode plan --target model.wine_rf model.wine_rf:estimator.n_estimators=300
+        """
+        from mlcode import api
+        from mlcode.cli.output import console, print_json
+        from mlcode.report.json import plan_to_dict
+        from mlcode.report.text import render_plan
+
+        outcome = api.plan(targets=target, replace=replace, overrides=overrides or ())
+        if json_:
+            print_json(plan_to_dict(outcome.plan))
+        else:
+            console().print(render_plan(outcome.plan), end="")
+        return 2 if detailed_exitcode and outcome.plan.has_changes else 0

@@ -1,0 +1,68 @@
+"""Small file-system edge helpers: atomic writes, content hashes and stat keys."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write `data` to `path` via temp file, fsync and rename: readers see old or new."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: str | os.PathLike[str], value: Any) -> None:
+    """Atomically write `value` as sorted, compact JSON."""
+    atomic_write(path, json.dumps(value, sort_keys=True, separators=(",", ":")))
+
+
+def read_json(path: str | os.PathLike[str], default: Any = None) -> Any:
+    """Read JSON from `path`, or return `default` when it is missing or unreadable."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return default
+
+
+def file_md5(path: str | os.PathLike[str]) -> str:
+    """MD5 of a file's bytes: the hash DVC uses, so the two can be compared."""
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def stat_key(path: str | os.PathLike[str]) -> list[int] | None:
+    """(mtime_ns, size, inode) of a file, or None when it does not exist."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_size, st.st_ino]
+
+
+def dir_manifest(root: str | os.PathLike[str]) -> dict[str, str]:
+    """{relative posix path: md5} of every file under `root`, sorted by path."""
+    base = Path(root)
+    out: dict[str, str] = {}
+    for path in sorted(p for p in base.rglob("*") if p.is_file()):
+        out[path.relative_to(base).as_posix()] = file_md5(path)
+    return out

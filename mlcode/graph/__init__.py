@@ -1,0 +1,1 @@
+"""Graphs: a generic DAG, and the resource DAG built from specs."""

@@ -1,0 +1,1 @@
+"""Plans: the closed set of actions, the pure planner, and plan values."""

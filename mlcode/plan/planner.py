@@ -1,0 +1,171 @@
+"""The planner: desired state x observed state -> Plan. Pure: no I/O, no user code.
+
+for node in DAG order (within --target scope):
+    inputs  = upstream artifact hashes (known unless an upstream builds) + sources
+    fp      = fingerprint(spec, inputs, code, env)           (None if inputs unknown)
+    action  = replace? rebuild | fp unknown? rebuild/create (upstream X rebuilt)
+            | no record? reuse if fp built before else create
+            | fp == recorded? repair if local copy corrupt else noop
+            | reuse if fp built before else rebuild
+records whose spec is gone -> retire
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from mlcode.address import Address
+from mlcode.errors import PlanError
+from mlcode.graph.dag import DAG
+from mlcode.plan.types import Action, ArtifactState, Change, Facts, Observed, Plan, Snapshot
+from mlcode.spec.fingerprint import fingerprint, spec_changes
+from mlcode.spec.types import Resource, redact
+from mlcode.state.types import Record
+
+
+def fingerprint_of(
+    resource: Resource, facts: Facts, upstream: Mapping[Address, str | None]
+) -> str | None:
+    """The resource's fingerprint, or None while an upstream artifact is unknown."""
+    inputs: dict[str, str | None] = {}
+    for dep in resource.depends_on:
+        md5 = upstream.get(dep)
+        if md5 is None:
+            return None
+        inputs[str(dep)] = md5
+    inputs.update({f"source:{k}": v for k, v in facts.sources.items()})
+    return fingerprint(resource.spec, inputs, facts.code, facts.env)
+
+
+def record_inputs(resource: Resource, facts: Facts, upstream: Mapping[Address, str | None]):
+    """The `inputs` mapping stored in a record (same keys the fingerprint uses)."""
+    inputs: dict[str, str | None] = {str(d): upstream.get(d) for d in resource.depends_on}
+    inputs.update({f"source:{k}": v for k, v in facts.sources.items()})
+    return inputs
+
+
+def make_plan(
+    resources: Mapping[Address, Resource],
+    dag: DAG[Address],
+    observed: Observed,
+    targets: Iterable[Address] = (),
+    replace: Iterable[Address] = (),
+) -> Plan:
+    """Diff desired against observed state; one change per resource in scope."""
+    targets, replace = tuple(targets), frozenset(replace)
+    for address in (*targets, *replace):
+        if address not in resources and address not in observed.records:
+            raise PlanError(f"no resource {address}", "run `mlcode plan` to list addresses")
+    scope = dag.ancestors(a for a in targets if a in resources) if targets else set(dag.nodes)
+    known: dict[Address, str | None] = {}  # artifact hash each node will have after apply
+    changes: list[Change] = []
+    absent = 0
+    for address in dag.order:
+        if address not in scope:
+            record = observed.records.get(address)
+            known[address] = record.artifact.digest if record else None
+            continue
+        change = _plan_node(resources[address], observed, known, address in replace)
+        known[address] = _digest_after(change, observed)
+        facts = observed.facts[address]
+        if change.action is Action.NOOP and facts.artifact is ArtifactState.ABSENT:
+            absent += 1
+        changes.append(change)
+    for address, record in sorted(observed.records.items()):
+        if address not in resources and (not targets or address in targets):
+            changes.append(_retire(record))
+    notes = []
+    if absent:
+        noun = "artifact" if absent == 1 else "artifacts"
+        notes.append(f"{absent} {noun} not present locally: run mlcode pull")
+    return Plan(base_commit=observed.base_commit, changes=tuple(changes), notes=tuple(notes))
+
+
+def _plan_node(
+    resource: Resource, observed: Observed, known: Mapping[Address, str | None], forced: bool
+) -> Change:
+    address = resource.address
+    facts = observed.facts[address]
+    record = observed.records.get(address)
+    before = _snapshot(record) if record else None
+    fp = fingerprint_of(resource, facts, known)
+    spec = redact(resource.spec)
+    pending = Snapshot(fingerprint=fp, spec=spec)
+    building_ups = [d for d in resource.depends_on if known.get(d) is None]
+
+    if forced:
+        return Change(address, _build(record), ("forced by --replace",), before, pending)
+    if fp is None:
+        reasons = _diff(resource, facts, record, known) if record else ["new resource"]
+        reasons += [f"upstream {d} rebuilt" for d in building_ups]
+        return Change(address, _build(record), tuple(reasons), before, pending)
+    if record is not None and fp == record.fingerprint:
+        if facts.artifact is ArtifactState.CORRUPT:
+            after = Snapshot(fp, spec, record.artifact.md5, record.version, record.metrics)
+            return Change(address, Action.REPAIR, ("local copy corrupt",), before, after)
+        after = Snapshot(fp, spec, record.artifact.md5, record.version, record.metrics)
+        return Change(address, Action.NOOP, (), before, after)
+    earlier = observed.reuse.get(fp)
+    reasons = _diff(resource, facts, record, known) if record else ["new resource"]
+    if earlier is not None:
+        origin = earlier.version or (earlier.built_from or "")[:12] or "an earlier build"
+        reasons.append(f"built before ({origin}): restore artifact {earlier.artifact.md5}")
+        after = Snapshot(fp, spec, earlier.artifact.md5, earlier.version, earlier.metrics)
+        return Change(address, Action.REUSE, tuple(reasons), before, after)
+    return Change(address, _build(record), tuple(reasons), before, pending)
+
+
+def _digest_after(change: Change, observed: Observed) -> str | None:
+    """The content digest the node's artifact will have after apply (None: unknown)."""
+    if change.action is Action.NOOP or change.action is Action.REPAIR:
+        return observed.records[change.address].artifact.digest
+    if change.action is Action.REUSE and change.after and change.after.fingerprint:
+        earlier = observed.reuse.get(change.after.fingerprint)
+        return earlier.artifact.digest if earlier else None
+    return None
+
+
+def _build(record: Record | None) -> Action:
+    return Action.REBUILD if record is not None else Action.CREATE
+
+
+def _snapshot(record: Record) -> Snapshot:
+    return Snapshot(
+        fingerprint=record.fingerprint,
+        spec=record.spec,
+        artifact=record.artifact.md5,
+        version=record.version,
+        metrics=dict(record.metrics),
+    )
+
+
+def _diff(
+    resource: Resource, facts: Facts, record: Record, known: Mapping[Address, str | None]
+) -> list[str]:
+    """Specific reasons why `resource` differs from its record."""
+    reasons = spec_changes(record.spec, resource.spec)
+    for path in sorted(set(record.code) | set(facts.code)):
+        old, new = record.code.get(path), facts.code.get(path)
+        if path not in record.code:
+            reasons.append(f"code {path} added")
+        elif path not in facts.code:
+            reasons.append(f"code {path} removed")
+        elif old != new:
+            reasons.append(f"code {path} changed")
+    for dist in sorted(set(record.env) | set(facts.env)):
+        old, new = record.env.get(dist), facts.env.get(dist)
+        if old != new:
+            reasons.append(f"{dist} {old or '(absent)'} -> {new or '(absent)'}")
+    for path, digest in sorted(facts.sources.items()):
+        if record.inputs.get(f"source:{path}") != digest:
+            reasons.append(f"source {path} changed")
+    for dep in resource.depends_on:
+        new_hash = known.get(dep)
+        if new_hash is not None and record.inputs.get(str(dep)) != new_hash:
+            reasons.append(f"{dep} changed")
+    return reasons or ["fingerprint changed"]
+
+
+def _retire(record: Record) -> Change:
+    reason = f"spec {record.address.spec_path} deleted"
+    return Change(record.address, Action.RETIRE, (reason,), _snapshot(record), None)

@@ -1,0 +1,122 @@
+"""Plan values: a closed set of actions, changes that carry reasons, and the plan itself.
+
+Apply branches on `Action` only; `reasons` are for people and never steer execution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+from mlcode.address import Address
+from mlcode.state.types import Record
+
+FORMAT_VERSION = 1
+
+
+class Action(StrEnum):
+    """What apply will do to one resource (DESIGN section 4)."""
+
+    CREATE = "create"
+    REBUILD = "rebuild"
+    REUSE = "reuse"
+    REPAIR = "repair"
+    PROMOTE = "promote"
+    REGISTER = "register"
+    RETIRE = "retire"
+    NOOP = "noop"
+
+    @property
+    def builds(self) -> bool:
+        """True for actions that may run user code (a build)."""
+        return self in (Action.CREATE, Action.REBUILD)
+
+
+ACTION_ORDER = tuple(Action)
+
+
+class ArtifactState(StrEnum):
+    """The local copy of a recorded artifact, as refresh found it."""
+
+    OK = "ok"
+    ABSENT = "absent"
+    CORRUPT = "corrupt"
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One side of a change: fingerprint (None = known after apply), the resolved spec
+    (secrets redacted), DVC artifact hash, registered version and recorded metrics."""
+
+    fingerprint: str | None
+    spec: dict[str, Any]
+    artifact: str | None = None
+    version: str | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The planned action for one resource and why; exactly one per resource in scope."""
+
+    address: Address
+    action: Action
+    reasons: tuple[str, ...]
+    before: Snapshot | None
+    after: Snapshot | None
+    promotion: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A plan: changes in DAG order, notes that are not changes, and what it was based on."""
+
+    base_commit: str | None
+    changes: tuple[Change, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Count per action (`promote` counts every change carrying a promotion)."""
+        counts = {a.value: 0 for a in ACTION_ORDER}
+        for change in self.changes:
+            counts[change.action.value] += 1
+            if change.promotion and change.action is not Action.PROMOTE:
+                counts[Action.PROMOTE.value] += 1
+        return counts
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action is not Action.NOOP for c in self.changes)
+
+    def change(self, address: Address) -> Change:
+        return next(c for c in self.changes if c.address == address)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What refresh observed for one resource: hashes of its code files and source
+    files, versions of its distributions, and the state of its recorded artifact."""
+
+    code: Mapping[str, str | None]
+    sources: Mapping[str, str | None]
+    env: Mapping[str, str | None]
+    artifact: ArtifactState | None = None
+
+
+class ReuseLookup(Protocol):
+    """Earlier builds by fingerprint."""
+
+    def get(self, fingerprint: str) -> Record | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """Everything the planner needs from the outside world, gathered by refresh."""
+
+    records: Mapping[Address, Record]
+    facts: Mapping[Address, Facts]
+    reuse: ReuseLookup
+    base_commit: str | None = None

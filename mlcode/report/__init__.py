@@ -1,0 +1,1 @@
+"""Renderers: pure functions from plans and results to text, JSON and Markdown."""

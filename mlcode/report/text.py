@@ -1,0 +1,93 @@
+"""The terminal view: plans, apply progress and summaries as Rich renderables."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from mlcode.apply.events import Event, Failed, Skipped, Started, Succeeded
+from mlcode.plan.types import Action, Plan
+
+SYMBOLS = {
+    Action.CREATE: ("+", "green"),
+    Action.REBUILD: ("~", "yellow"),
+    Action.REUSE: ("↺", "cyan"),
+    Action.REPAIR: ("↺", "magenta"),
+    Action.PROMOTE: ("⇡", "blue"),
+    Action.REGISTER: ("⇡", "blue"),
+    Action.RETIRE: ("-", "red"),
+    Action.NOOP: (" ", ""),
+}
+SUMMARY_ORDER = (
+    Action.CREATE,
+    Action.REBUILD,
+    Action.REUSE,
+    Action.REPAIR,
+    Action.REGISTER,
+    Action.PROMOTE,
+    Action.RETIRE,
+)
+VERBS = {
+    Action.CREATE: "to create",
+    Action.REBUILD: "to rebuild",
+    Action.REUSE: "to reuse",
+    Action.REPAIR: "to repair",
+    Action.REGISTER: "to register",
+    Action.PROMOTE: "to promote",
+    Action.RETIRE: "to retire",
+}
+
+
+def render_plan(plan: Plan) -> Text:
+    """Changed resources with their reasons, the notes, and one summary line."""
+    out = Text()
+    changed = [c for c in plan.changes if c.action is not Action.NOOP]
+    if changed:
+        out.append("mlcode will perform the following actions:\n\n")
+    for change in changed:
+        symbol, style = SYMBOLS[change.action]
+        out.append(f"  {symbol} ", style=style)
+        out.append(str(change.address), style="bold")
+        out.append(f"  {change.action.value}\n", style=style)
+        for reason in change.reasons:
+            out.append(f"      {reason}\n", style="dim")
+    if changed:
+        out.append("\n")
+    for note in plan.notes:
+        out.append(f"Note: {note}\n", style="yellow")
+    out.append(summary_line(plan))
+    return out
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary
+    unchanged = counts[Action.NOOP.value]
+    if not plan.has_changes:
+        noun = "resource" if unchanged == 1 else "resources"
+        return f"No changes. {unchanged} {noun} up to date.\n"
+    parts = [f"{counts[a.value]} {VERBS[a]}" for a in SUMMARY_ORDER if counts[a.value]]
+    return f"Plan: {', '.join(parts)}; {unchanged} unchanged.\n"
+
+
+def render_event(event: Event) -> Text | None:
+    """One progress line per event (None for events that print nothing)."""
+    if isinstance(event, Started):
+        symbol, style = SYMBOLS[event.action]
+        line = Text(f"{symbol} ", style=style)
+        line.append(f"{event.address}: {event.action.value}…")
+        return line
+    if isinstance(event, Succeeded):
+        line = Text("✓ ", style="green")
+        line.append(f"{event.address}: {event.how} in {event.seconds:.1f}s")
+        if event.metrics:
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(event.metrics.items()))
+            line.append(f" ({shown})", style="dim")
+        return line
+    if isinstance(event, Failed):
+        line = Text("✗ ", style="red bold")
+        line.append(f"{event.address}: {event.error}\n    log: {event.log}")
+        return line
+    if isinstance(event, Skipped):
+        line = Text("- ", style="dim")
+        line.append(f"{event.address}: skipped ({event.reason})")
+        return line
+    return None

@@ -1,0 +1,1 @@
+"""Specs: reading, composing, validating and fingerprinting the desired state."""

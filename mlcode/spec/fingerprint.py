@@ -1,0 +1,80 @@
+"""Fingerprints and spec diffs: pure functions over resolved specs and input hashes.
+
+fingerprint = sha256(canonical JSON of {spec minus stage/gates/doc keys, input hashes,
+code hashes, env versions}). Two builds with equal fingerprints are interchangeable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from mlcode.spec.types import NON_FINGERPRINT_KEYS, redact
+
+_MISSING = object()
+
+
+def canonical(value: Any) -> str:
+    """Canonical JSON: sorted keys, no whitespace, UTF-8 kept."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def fingerprint_spec(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a spec that defines what gets built."""
+    return {k: v for k, v in spec.items() if k not in NON_FINGERPRINT_KEYS}
+
+
+def fingerprint(
+    spec: Mapping[str, Any],
+    inputs: Mapping[str, str | None],
+    code: Mapping[str, str | None],
+    env: Mapping[str, str | None],
+) -> str:
+    """The fingerprint of a resource (hex sha256)."""
+    material = {
+        "spec": fingerprint_spec(spec),
+        "inputs": dict(inputs),
+        "code": dict(code),
+        "env": dict(env),
+    }
+    return hashlib.sha256(canonical(material).encode()).hexdigest()
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """{dotted key: leaf value}; lists are leaves unless they hold mappings."""
+    if isinstance(value, dict) and value:
+        out: dict[str, Any] = {}
+        for key, sub in value.items():
+            out.update(flatten(sub, f"{prefix}.{key}" if prefix else str(key)))
+        return out
+    if isinstance(value, list) and any(isinstance(v, dict) for v in value):
+        out = {}
+        for i, sub in enumerate(value):
+            out.update(flatten(sub, f"{prefix}[{i}]"))
+        return out
+    return {prefix: value}
+
+
+def spec_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Reasons like `estimator.n_estimators: 100 -> 200`, sorted by key; secrets hidden.
+
+    `before` is a recorded (already redacted) spec; keys outside the fingerprint are
+    ignored here (stage moves are reported by the promotion, not as rebuild reasons).
+    """
+    old = flatten(fingerprint_spec(before))
+    new = flatten(redact(fingerprint_spec(after)))
+    reasons = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key, _MISSING), new.get(key, _MISSING)
+        if a == b:
+            continue
+        reasons.append(f"{key}: {_show(a)} -> {_show(b)}")
+    return reasons
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING:
+        return "(absent)"
+    return canonical(value) if not isinstance(value, str) else value

@@ -1,0 +1,243 @@
+"""Validation: composed spec data -> typed specs, collecting every problem, not the first.
+
+Pure: takes data and the project root (to check that paths stay inside it), returns
+values and a list of `SpecProblem`s naming the file and the dotted key.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from mlcode.address import NAME_RE
+from mlcode.errors import SpecProblem
+from mlcode.spec.types import DOC_KEYS, DatasetSpec, ModelSpec, Settings, Split
+
+DATASET_KEYS = frozenset({"loader", "source", "from", "transform", "target", "split", "code"})
+MODEL_KEYS = frozenset({"dataset", "estimator", "train", "metrics", "gates", "stage", "code"})
+SETTINGS_KEYS = frozenset({"stages", "remote", "registry", "executor", "allowed_targets", "env"})
+GATE_RE = re.compile(r"^\s*(>=|<=|>|<|==)\s*(champion(\s*[-+]\s*\d+(\.\d+)?)?|-?\d+(\.\d+)?)\s*$")
+
+
+class _Collector:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[SpecProblem] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.problems.append(SpecProblem(self.file, key, message))
+
+
+def parse_settings(data: Any, file: str) -> tuple[Settings, list[SpecProblem]]:
+    """Validate `conf/mlcode.yaml` data (None = an absent file: all defaults)."""
+    out = _Collector(file)
+    if data is None:
+        return Settings(), []
+    if not isinstance(data, dict):
+        out.add("", "must be a mapping")
+        return Settings(), out.problems
+    for key in sorted(set(data) - SETTINGS_KEYS):
+        out.add(str(key), f"unknown key (allowed: {', '.join(sorted(SETTINGS_KEYS))})")
+    defaults = Settings()
+    stages = _str_list(data.get("stages", list(defaults.stages)), "stages", out)
+    registry = data.get("registry", {}) or {}
+    branch = defaults.registry_branch
+    if not isinstance(registry, dict) or set(registry) - {"branch"}:
+        out.add("registry", "must be a mapping with only the key 'branch'")
+    elif registry.get("branch") is not None:
+        branch = str(registry["branch"])
+    executor = data.get("executor", {}) or {}
+    kind, jobs, address = defaults.executor, defaults.jobs, None
+    if isinstance(executor, str):
+        kind = executor
+    elif isinstance(executor, dict):
+        kind = str(executor.get("kind", kind))
+        jobs = executor.get("jobs", jobs)
+        address = executor.get("address")
+        for key in sorted(set(executor) - {"kind", "jobs", "address"}):
+            out.add(f"executor.{key}", "unknown key (allowed: kind, jobs, address)")
+    else:
+        out.add("executor", "must be 'local', 'dask' or a mapping")
+    if kind not in ("local", "dask"):
+        out.add("executor.kind", f"unknown executor {kind!r} (allowed: local, dask)")
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
+        out.add("executor.jobs", "must be a whole number >= 0 (0 = one per core)")
+        jobs = 0
+    remote = data.get("remote")
+    if remote is not None and not isinstance(remote, str):
+        out.add("remote", "must be a DVC remote name or URL")
+        remote = None
+    allowed = _str_list(
+        data.get("allowed_targets", list(defaults.allowed_targets)), "allowed_targets", out
+    )
+    env = _str_list(data.get("env", list(defaults.env)), "env", out)
+    settings = Settings(
+        stages=tuple(stages),
+        remote=remote,
+        registry_branch=branch,
+        executor=kind,
+        jobs=jobs,
+        dask_address=str(address) if address else None,
+        allowed_targets=tuple(allowed),
+        env=tuple(env),
+    )
+    return settings, out.problems
+
+
+def parse_dataset(
+    data: dict[str, Any], file: str, root: Path
+) -> tuple[DatasetSpec | None, list[SpecProblem]]:
+    """Validate a composed dataset spec; returns (typed spec or None, problems)."""
+    out = _Collector(file)
+    _unknown_keys(data, DATASET_KEYS, out)
+    modes = [k for k in ("loader", "source", "from") if data.get(k) is not None]
+    if len(modes) != 1:
+        out.add("", "needs exactly one of 'loader', 'source' or 'from'")
+    loader = _callable(data.get("loader"), "loader", out)
+    transform = _callable(data.get("transform"), "transform", out)
+    if transform is not None and data.get("from") is None:
+        out.add("transform", "a transform needs 'from' (the upstream datasets)")
+    source = data.get("source")
+    if source is not None:
+        source = _repo_path(source, "source", root, out, must_exist=True)
+    raw_from = data.get("from")
+    from_: list[str] = []
+    if raw_from is not None:
+        from_ = _str_list([raw_from] if isinstance(raw_from, str) else raw_from, "from", out)
+        for i, name in enumerate(from_):
+            if not NAME_RE.match(name):
+                out.add(f"from[{i}]", f"{name!r} is not a dataset name")
+    target = data.get("target", "target")
+    if not isinstance(target, str) or not target:
+        out.add("target", "must be the name of the label column")
+        target = "target"
+    split = _split(data.get("split"), out)
+    if raw_from is not None and data.get("split") is not None:
+        out.add("split", "a derived dataset keeps its upstream's split; remove 'split'")
+    _code(data.get("code"), root, out)
+    if out.problems:
+        return None, out.problems
+    spec = DatasetSpec(
+        loader=loader,
+        source=source,
+        from_=tuple(from_),
+        transform=transform,
+        target=target,
+        split=split,
+    )
+    return spec, []
+
+
+def parse_model(
+    data: dict[str, Any], file: str, root: Path, stages: tuple[str, ...]
+) -> tuple[ModelSpec | None, list[SpecProblem]]:
+    """Validate a composed model spec; returns (typed spec or None, problems)."""
+    out = _Collector(file)
+    _unknown_keys(data, MODEL_KEYS, out)
+    dataset = data.get("dataset")
+    if not isinstance(dataset, str) or not NAME_RE.match(dataset):
+        out.add("dataset", "required: the name of a dataset spec in conf/datasets/")
+    estimator = _callable(data.get("estimator"), "estimator", out, required=True)
+    train = _callable(data.get("train"), "train", out)
+    metrics = _str_list(data.get("metrics", []) or [], "metrics", out)
+    gates_raw = data.get("gates", {}) or {}
+    gates: list[tuple[str, str]] = []
+    if not isinstance(gates_raw, dict):
+        out.add("gates", "must map metric names to conditions like '>= 0.9'")
+    else:
+        for metric, expr in gates_raw.items():
+            if not isinstance(expr, str) or not GATE_RE.match(expr):
+                out.add(
+                    f"gates.{metric}",
+                    f"invalid condition {expr!r} (e.g. '>= 0.9' or '>= champion - 0.01')",
+                )
+            elif metric not in metrics:
+                out.add(f"gates.{metric}", f"'{metric}' is not listed under 'metrics'")
+            else:
+                gates.append((str(metric), expr.strip()))
+    stage = data.get("stage")
+    if stage is not None and stage not in stages:
+        out.add("stage", f"unknown stage {stage!r} (stages: {', '.join(stages)})")
+    _code(data.get("code"), root, out)
+    if out.problems:
+        return None, out.problems
+    spec = ModelSpec(
+        dataset=str(dataset),
+        estimator=estimator or {},
+        train=train,
+        metrics=tuple(metrics),
+        gates=tuple(gates),
+        stage=stage,
+    )
+    return spec, []
+
+
+def _unknown_keys(data: dict[str, Any], allowed: frozenset[str], out: _Collector) -> None:
+    for key in sorted(set(map(str, data)) - allowed - DOC_KEYS):
+        out.add(key, f"unknown key (allowed: {', '.join(sorted(allowed | DOC_KEYS))})")
+
+
+def _callable(
+    value: Any, key: str, out: _Collector, required: bool = False
+) -> dict[str, Any] | None:
+    if value is None:
+        if required:
+            out.add(key, "required: a mapping with a '_target_'")
+        return None
+    if not isinstance(value, dict) or not isinstance(value.get("_target_"), str):
+        out.add(key, "must be a mapping with a '_target_' (a dotted path to a callable)")
+        return None
+    return value
+
+
+def _str_list(value: Any, key: str, out: _Collector) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        out.add(key, "must be a list of strings")
+        return []
+    return list(value)
+
+
+def _split(value: Any, out: _Collector) -> Split:
+    if value is None:
+        return Split()
+    if not isinstance(value, dict):
+        out.add("split", "must be a mapping with test_size, seed, stratify")
+        return Split()
+    for key in sorted(set(value) - {"test_size", "seed", "stratify"}):
+        out.add(f"split.{key}", "unknown key (allowed: seed, stratify, test_size)")
+    test_size = value.get("test_size", 0.25)
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)):
+        out.add("split.test_size", "must be a fraction in (0, 1) or a row count")
+        test_size = 0.25
+    elif isinstance(test_size, float) and not 0 < test_size < 1:
+        out.add("split.test_size", "a fraction must lie strictly between 0 and 1")
+    seed = value.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        out.add("split.seed", "must be an integer")
+        seed = 0
+    stratify = bool(value.get("stratify", False))
+    return Split(test_size=test_size, seed=seed, stratify=stratify)
+
+
+def _repo_path(value: Any, key: str, root: Path, out: _Collector, must_exist: bool) -> str | None:
+    if not isinstance(value, str) or not value:
+        out.add(key, "must be a path relative to the repository root")
+        return None
+    candidate = (root / value).resolve()
+    try:
+        rel = candidate.relative_to(root.resolve()).as_posix()
+    except ValueError:
+        out.add(key, f"path {value!r} is outside the repository")
+        return None
+    if must_exist and not candidate.is_file():
+        out.add(key, f"file {value!r} does not exist")
+        return None
+    return rel
+
+
+def _code(value: Any, root: Path, out: _Collector) -> None:
+    if value is None:
+        return
+    for i, item in enumerate(_str_list(value, "code", out)):
+        _repo_path(item, f"code[{i}]", root, out, must_exist=False)

@@ -1,0 +1,325 @@
+"""Resolution of the whole desired state, with a cache (edge: reads conf/, `.mlcode/`).
+
+    conf/*/NAME.yaml ──stat──> cache hit? ──yes──> Resource from .mlcode/resolve.json
+                                   │ no
+                                   v
+                 safe-YAML check ─> Hydra compose ─> validate ─> targets ─> Resource
+
+A cache entry is keyed by the exact files its composition used, each validated by stat
+and, when the stat moved, by content hash; so editing a group file re-composes exactly
+the specs that use it, and a no-op plan imports neither Hydra nor OmegaConf.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mlcode.address import NAME_RE, Address, Kind
+from mlcode.errors import SpecError, SpecProblem
+from mlcode.fsutil import file_md5, read_json, stat_key, write_json
+from mlcode.spec import safeyaml
+from mlcode.spec.parse import parse_dataset, parse_model, parse_settings
+from mlcode.spec.targets import TargetError, distribution_of, is_allowed, iter_targets, locate
+from mlcode.spec.types import Resource, Settings
+
+CACHE_VERSION = 1
+SETTINGS_FILE = "conf/mlcode.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """The resolved desired state: settings, resources by address (sorted), and which
+    spec files had to be composed this time (the rest came from the cache)."""
+
+    root: Path
+    settings: Settings
+    resources: dict[Address, Resource]
+    composed: tuple[str, ...]
+
+
+def read_settings(root: Path) -> Settings:
+    """Read and validate `conf/mlcode.yaml`; raise SpecError on any problem."""
+    settings, problems = _settings(root)
+    if problems:
+        raise SpecError(problems)
+    return settings
+
+
+def _settings(root: Path) -> tuple[Settings, list[SpecProblem]]:
+    path = root / SETTINGS_FILE
+    if not path.exists():
+        return Settings(), []
+    data, problem = safeyaml.load_file(str(path), SETTINGS_FILE)
+    if problem:
+        return Settings(), [problem]
+    return parse_settings(data, SETTINGS_FILE)
+
+
+def spec_files(root: Path) -> dict[Address, str]:
+    """Every spec file under conf/datasets and conf/models, by address."""
+    found: dict[Address, str] = {}
+    for kind in Kind:
+        folder = root / "conf" / kind.plural
+        try:
+            names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".yaml"))
+        except OSError:
+            continue
+        for filename in names:
+            found[Address(kind, filename[:-5])] = f"conf/{kind.plural}/{filename}"
+    return found
+
+
+def load_project(
+    root: Path,
+    overrides: dict[Address, tuple[str, ...]] | None = None,
+    cache_dir: Path | None = None,
+) -> Project:
+    """Resolve every spec of the project at `root`; raise SpecError listing all problems.
+
+    `overrides` are Hydra overrides per address (what-ifs): those specs are composed
+    fresh and not cached.
+    """
+    overrides = overrides or {}
+    settings, problems = _settings(root)
+    cache_file = (cache_dir or root / ".mlcode") / "resolve.json"
+    cache = _Cache(cache_file, _settings_key(settings))
+    resolver = _Resolver(root, settings, cache)
+    resources: dict[Address, Resource] = {}
+    files = spec_files(root)
+    for address in sorted(overrides):
+        if address not in files:
+            problems.append(SpecProblem(address.spec_path, "", f"no spec for {address}"))
+    for address, rel in files.items():
+        if not NAME_RE.match(address.name):
+            problems.append(SpecProblem(rel, "", "file name must match [A-Za-z0-9][A-Za-z0-9_-]*"))
+            continue
+        resource, errors = resolver.resolve(address, rel, overrides.get(address, ()))
+        problems.extend(errors)
+        if resource is not None:
+            resources[address] = resource
+    problems.extend(resolver.group_problems)
+    problems.extend(_check_edges(resources, files))
+    cache.save()
+    if problems:
+        raise SpecError(problems)
+    return Project(root, settings, resources, tuple(resolver.composed))
+
+
+def _check_edges(
+    resources: dict[Address, Resource], files: dict[Address, str]
+) -> list[SpecProblem]:
+    problems = []
+    for address, resource in resources.items():
+        for dep in resource.depends_on:
+            if dep not in files:
+                key = "dataset" if address.kind is Kind.MODEL else "from"
+                problems.append(
+                    SpecProblem(
+                        address.spec_path, key, f"no dataset '{dep.name}' ({dep.spec_path})"
+                    )
+                )
+    return problems
+
+
+def _settings_key(settings: Settings) -> str:
+    text = json.dumps([CACHE_VERSION, settings.allowed_targets, settings.stages, settings.env])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class _Cache:
+    """`.mlcode/resolve.json`: {"key", "specs": {rel: entry}, "safe": {rel: stat}}."""
+
+    def __init__(self, path: Path, key: str) -> None:
+        self.path = path
+        data = read_json(path, {})
+        valid = isinstance(data, dict) and data.get("key") == key
+        self.key = key
+        self.specs: dict[str, Any] = data.get("specs", {}) if valid else {}
+        self.safe: dict[str, Any] = data.get("safe", {}) if valid else {}
+        self.dirty = not valid
+
+    def save(self) -> None:
+        if self.dirty:
+            write_json(self.path, {"key": self.key, "specs": self.specs, "safe": self.safe})
+            self.dirty = False
+
+
+class _Resolver:
+    def __init__(self, root: Path, settings: Settings, cache: _Cache) -> None:
+        self.root = root
+        self.settings = settings
+        self.cache = cache
+        self.composed: list[str] = []
+        self._composer: Any = None
+        self._unsafe: dict[str, SpecProblem] | None = None
+
+    def resolve(
+        self, address: Address, rel: str, overrides: tuple[str, ...]
+    ) -> tuple[Resource | None, list[SpecProblem]]:
+        if not overrides:
+            hit = self._cached(rel)
+            if hit is not None:
+                return hit, []
+        self._check_yaml()
+        assert self._unsafe is not None
+        if rel in self._unsafe:
+            return None, [self._unsafe[rel]]
+        if self.group_problems:
+            return None, []  # never let Hydra read an unsafe file
+        from mlcode.spec.compose import ComposeFailed, Composer
+
+        if self._composer is None:
+            self._composer = Composer(self.root)
+        self.composed.append(rel)
+        try:
+            composed = self._composer.compose(address.kind.plural, address.name, overrides)
+        except ComposeFailed as exc:
+            return None, [exc.problem]
+        resource, problems = self._build(address, rel, composed.data, composed.files)
+        if resource is not None and not overrides:
+            self._store(rel, resource)
+        return resource, problems
+
+    def _cached(self, rel: str) -> Resource | None:
+        entry = self.cache.specs.get(rel)
+        if not entry:
+            return None
+        for file, (stat, digest) in entry["files"].items():
+            full = self.root / file
+            now = stat_key(full)
+            if now == stat:
+                continue
+            if now is None or _md5(full) != digest:
+                return None
+            entry["files"][file] = [now, digest]
+            self.cache.dirty = True
+        return _resource_from_json(entry["resource"])
+
+    def _store(self, rel: str, resource: Resource) -> None:
+        files = {}
+        for file in resource.files:
+            full = self.root / file
+            files[file] = [stat_key(full), _md5(full)]
+        self.cache.specs[rel] = {"files": files, "resource": _resource_to_json(resource)}
+        self.cache.dirty = True
+
+    def _check_yaml(self) -> None:
+        """Check every YAML file under conf/ (once a run) before Hydra may read any."""
+        if self._unsafe is not None:
+            return
+        self._unsafe = {}
+        for dirpath, _dirs, names in os.walk(self.root / "conf"):
+            for name in sorted(names):
+                if name.endswith((".yaml", ".yml")):
+                    full = os.path.join(dirpath, name)
+                    file = Path(full).relative_to(self.root).as_posix()
+                    problem = self._check_one(full, file)
+                    if problem is not None:
+                        self._unsafe[file] = problem
+
+    @property
+    def group_problems(self) -> list[SpecProblem]:
+        """Unsafe shared files (reported once, not once per spec that may use them)."""
+        unsafe = self._unsafe or {}
+        return [p for f, p in sorted(unsafe.items()) if not _is_spec(f)]
+
+    def _check_one(self, full: str, file: str) -> SpecProblem | None:
+        stat = stat_key(full)
+        if stat is not None and self.cache.safe.get(file) == stat:
+            return None
+        _data, problem = safeyaml.load_file(full, file)
+        if problem is None:
+            self.cache.safe[file] = stat
+            self.cache.dirty = True
+        return problem
+
+    def _build(
+        self, address: Address, rel: str, data: dict[str, Any], files: tuple[str, ...]
+    ) -> tuple[Resource | None, list[SpecProblem]]:
+        if address.kind is Kind.DATASET:
+            typed, problems = parse_dataset(data, rel, self.root)
+        else:
+            typed, problems = parse_model(data, rel, self.root, self.settings.stages)
+        modules: list[str] = []
+        dists: set[str] = set(self.settings.env)
+        for key, target in iter_targets(data):
+            if not is_allowed(target, self.settings.allowed_targets):
+                allowed = ", ".join(self.settings.allowed_targets) or "nothing"
+                problems.append(
+                    SpecProblem(rel, key, f"'{target}' is not allowed (allowed_targets: {allowed})")
+                )
+                continue
+            try:
+                located = locate(self.root.resolve(), target)
+            except TargetError as exc:
+                problems.append(SpecProblem(rel, key, str(exc)))
+                continue
+            if located.in_repo:
+                modules.append(located.module)
+            else:
+                dist = distribution_of(located.module)
+                if dist:
+                    dists.add(dist)
+        if typed is None or problems:
+            return None, problems
+        if address.kind is Kind.DATASET:
+            deps = tuple(Address(Kind.DATASET, n) for n in typed.from_)  # type: ignore[union-attr]
+            sources = (typed.source,) if typed.source else ()  # type: ignore[union-attr]
+        else:
+            deps = (Address(Kind.DATASET, typed.dataset),)  # type: ignore[union-attr]
+            sources = ()
+        code = tuple(sorted(data.get("code") or ()))
+        resource = Resource(
+            address=address,
+            spec=data,
+            files=files,
+            depends_on=deps,
+            sources=sources,
+            modules=tuple(sorted(set(modules))),
+            code=code,
+            dists=tuple(sorted(dists)),
+            typed=typed,
+        )
+        return resource, []
+
+
+def _is_spec(file: str) -> bool:
+    return file.startswith(("conf/datasets/", "conf/models/")) or file == SETTINGS_FILE
+
+
+def _md5(path: Path) -> str | None:
+    try:
+        return file_md5(path)
+    except OSError:
+        return None
+
+
+def _resource_to_json(resource: Resource) -> dict[str, Any]:
+    return {
+        "address": str(resource.address),
+        "spec": resource.spec,
+        "files": list(resource.files),
+        "depends_on": [str(a) for a in resource.depends_on],
+        "sources": list(resource.sources),
+        "modules": list(resource.modules),
+        "code": list(resource.code),
+        "dists": list(resource.dists),
+    }
+
+
+def _resource_from_json(data: dict[str, Any]) -> Resource:
+    return Resource(
+        address=Address.parse(data["address"]),
+        spec=data["spec"],
+        files=tuple(data["files"]),
+        depends_on=tuple(Address.parse(a) for a in data["depends_on"]),
+        sources=tuple(data["sources"]),
+        modules=tuple(data["modules"]),
+        code=tuple(data["code"]),
+        dists=tuple(data["dists"]),
+    )

@@ -1,0 +1,114 @@
+"""Typed specs: project settings and resolved resources (plain values, no I/O).
+
+A `Resource` is one node of the desired state: its address, its resolved spec (plain
+JSON-able data after Hydra composition) and the static facts about what it depends on.
+The typed views `DatasetSpec` and `ModelSpec` are derived from `spec` by `parse`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mlcode.address import Address
+
+DOC_KEYS = frozenset({"description", "owner", "tags"})
+# Keys that never enter a fingerprint: promotion policy and documentation.
+NON_FINGERPRINT_KEYS = DOC_KEYS | {"stage", "gates"}
+SENSITIVE = "(sensitive)"
+_SECRET_WORDS = frozenset({"token", "password", "passwd", "secret", "key", "apikey"})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """`conf/mlcode.yaml`, validated. Defaults apply to every key left out."""
+
+    stages: tuple[str, ...] = ("staging", "production")
+    remote: str | None = None
+    registry_branch: str = "main"
+    executor: str = "local"
+    jobs: int = 0  # 0 = one worker per core
+    dask_address: str | None = None
+    allowed_targets: tuple[str, ...] = ("sklearn", "pipelines")
+    env: tuple[str, ...] = ("scikit-learn", "numpy", "pandas", "pyarrow")
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    """How a loaded or sourced dataset is split into train and test."""
+
+    test_size: float = 0.25
+    seed: int = 0
+    stratify: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetSpec:
+    """A dataset: exactly one of `loader` (a `_target_` mapping), `source` (a repo file)
+    or `from_` (upstream dataset names, optionally with a `transform`)."""
+
+    loader: dict[str, Any] | None
+    source: str | None
+    from_: tuple[str, ...]
+    transform: dict[str, Any] | None
+    target: str
+    split: Split
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """A model trained on `dataset`'s train split and scored on its test split."""
+
+    dataset: str
+    estimator: dict[str, Any]
+    train: dict[str, Any] | None
+    metrics: tuple[str, ...]
+    gates: tuple[tuple[str, str], ...]
+    stage: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One resolved resource of the desired state.
+
+    `spec` is the composed spec (never mutated); `files` the config files composition
+    used; `depends_on` upstream addresses; `sources` repo data files hashed as inputs;
+    `modules` the project modules its `_target_`s name (code scan starts there); `code`
+    extra repo paths from the spec's `code:` key; `dists` distributions whose versions
+    enter the fingerprint (settings `env` plus those behind installed `_target_`s).
+    """
+
+    address: Address
+    spec: dict[str, Any]
+    files: tuple[str, ...]
+    depends_on: tuple[Address, ...] = ()
+    sources: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+    code: tuple[str, ...] = ()
+    dists: tuple[str, ...] = ()
+    typed: DatasetSpec | ModelSpec | None = field(default=None, compare=False)
+
+    @property
+    def stage(self) -> str | None:
+        value = self.spec.get("stage")
+        return value if isinstance(value, str) else None
+
+
+def is_secret_key(key: str) -> bool:
+    """True for keys that look like credentials (`token`, `api_key`, `db-password`...)."""
+    words = re.split(r"[_\-.]", key.lower())
+    return any(w in _SECRET_WORDS for w in words) or key.lower() in _SECRET_WORDS
+
+
+def redact(value: Any, key: str = "") -> Any:
+    """A copy of `value` with secret-looking keys and `${oc.env:...}` values hidden."""
+    if key and is_secret_key(key) and not isinstance(value, (dict, list)):
+        return SENSITIVE
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    if isinstance(value, str) and "${oc.env:" in value:
+        return SENSITIVE
+    return value

@@ -1,0 +1,1 @@
+"""Recorded state: what was built, from which inputs, with which results."""

@@ -1,0 +1,115 @@
+"""State records on disk (edge): `.dvc` files with `meta.mlcode`, and their JSON index.
+
+DVC writes `outs`; mlcode adds `meta: {mlcode: ...}` (DVC keeps `meta` across `dvc add`).
+Plan reads records through `.mlcode/index.json`, validated by each file's stat, so a
+no-op plan parses no YAML.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mlcode.address import Address, Kind
+from mlcode.fsutil import atomic_write, read_json, stat_key, write_json
+from mlcode.state.types import Record, record_from_json, record_to_json
+
+INDEX_VERSION = 1
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class RecordProblem(Exception):
+    """A `.dvc` file exists but holds no valid mlcode record; says which and why."""
+
+
+def parse_record_text(text: str, rel: str) -> Record | None:
+    """Parse a `.dvc` file's text; None when it carries no mlcode meta."""
+    try:
+        data = yaml.load(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        raise RecordProblem(f"{rel}: not valid YAML ({exc.__class__.__name__})") from None
+    if not isinstance(data, dict):
+        return None
+    meta = (data.get("meta") or {}).get("mlcode") if isinstance(data.get("meta"), dict) else None
+    if not isinstance(meta, dict):
+        return None
+    try:
+        return record_from_json(meta, list(data.get("outs") or []))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RecordProblem(f"{rel}: invalid mlcode record ({exc})") from None
+
+
+def write_record(root: Path, record: Record) -> None:
+    """Put `record` under `meta.mlcode` of its `.dvc` file, keeping DVC's `outs`.
+
+    `record.outs` (when set) replaces the file's `outs`, which restores an old build.
+    """
+    path = root / record.address.record_path
+    data: dict[str, Any] = {}
+    if path.exists():
+        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        data = loaded if isinstance(loaded, dict) else {}
+    if record.outs:
+        data["outs"] = [dict(o) for o in record.outs]
+    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    meta["mlcode"] = record_to_json(record)
+    data["meta"] = meta
+    ordered = {"outs": data.pop("outs", []), **data}
+    atomic_write(path, yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True))
+
+
+def record_paths(root: Path) -> dict[Address, str]:
+    """Every `.dvc` record file under artifacts/, by address."""
+    found: dict[Address, str] = {}
+    for kind in Kind:
+        folder = root / "artifacts" / kind.plural
+        try:
+            names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".dvc"))
+        except OSError:
+            continue
+        for name in names:
+            found[Address(kind, name[:-4])] = f"artifacts/{kind.plural}/{name}"
+    return found
+
+
+class RecordIndex:
+    """All current records, read through `.mlcode/index.json` (validated by stat)."""
+
+    def __init__(self, root: Path, index_file: Path) -> None:
+        self.root = root
+        self.index_file = index_file
+
+    def load(self) -> tuple[dict[Address, Record], list[str]]:
+        """(records by address, problems); a broken record is a problem, not a crash."""
+        data = read_json(self.index_file, {})
+        entries: dict[str, Any] = (
+            data.get("files", {}) if data.get("version") == INDEX_VERSION else {}
+        )
+        fresh: dict[str, Any] = {}
+        records: dict[Address, Record] = {}
+        problems: list[str] = []
+        for address, rel in record_paths(self.root).items():
+            stat = stat_key(self.root / rel)
+            entry = entries.get(rel)
+            if entry is None or entry["stat"] != stat:
+                try:
+                    record = parse_record_text((self.root / rel).read_text("utf-8"), rel)
+                except (OSError, UnicodeDecodeError, RecordProblem) as exc:
+                    problems.append(str(exc))
+                    continue
+                if record is None:
+                    continue
+                entry = {"stat": stat, "meta": record_to_json(record), "outs": list(record.outs)}
+            fresh[rel] = entry
+            record = record_from_json(entry["meta"], entry["outs"])
+            if record.address == address:
+                records[address] = record
+            else:
+                problems.append(f"{rel}: records {record.address}, expected {address}")
+        if fresh != entries:
+            write_json(self.index_file, {"version": INDEX_VERSION, "files": fresh})
+        return records, problems

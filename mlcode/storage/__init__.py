@@ -1,0 +1,1 @@
+"""Artifact storage through DVC (the only package that imports DVC)."""

@@ -1,0 +1,168 @@
+"""Git edge: plumbing through the `git` command, plus a fast HEAD read from `.git`.
+
+GitPython costs 0.2 s to import; plan needs only HEAD, which is read from files here.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from mlcode.errors import GitError
+
+FALLBACK_IDENTITY = ("mlcode", "mlcode@localhost")
+
+
+def git(root: Path, *args: str, input: str | None = None, env: dict | None = None) -> str:
+    """Run `git args` in `root`; return stdout; raise GitError with git's message."""
+    try:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=root,
+            input=input,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            check=False,
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed", "install git and re-run") from None
+    if done.returncode != 0:
+        message = done.stderr.strip() or done.stdout.strip()
+        raise GitError(f"git {args[0]} failed: {message}", "see the git message above")
+    return done.stdout
+
+
+def find_root(start: Path) -> Path | None:
+    """The work-tree root containing `start` (a directory with `.git`), or None."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def head_commit(root: Path) -> str | None:
+    """HEAD's commit id read from `.git` files (None before the first commit)."""
+    gitdir = root / ".git"
+    if gitdir.is_file():  # worktree or submodule: let git answer
+        try:
+            return git(root, "rev-parse", "--verify", "-q", "HEAD").strip() or None
+        except GitError:
+            return None
+    try:
+        head = (gitdir / "HEAD").read_text().strip()
+    except OSError:
+        return None
+    if not head.startswith("ref: "):
+        return head or None
+    ref = head[5:]
+    try:
+        return (gitdir / ref).read_text().strip() or None
+    except OSError:
+        pass
+    try:
+        for line in (gitdir / "packed-refs").read_text().splitlines():
+            if line.endswith(" " + ref) and not line.startswith(("#", "^")):
+                return line.split(" ", 1)[0]
+    except OSError:
+        pass
+    return None
+
+
+def current_branch(root: Path) -> str | None:
+    """The checked-out branch name, or None when HEAD is detached."""
+    try:
+        head = (root / ".git" / "HEAD").read_text().strip()
+    except OSError:
+        return None
+    return head[len("ref: refs/heads/") :] if head.startswith("ref: refs/heads/") else None
+
+
+def identity_args(root: Path) -> list[str]:
+    """`-c user.name=… -c user.email=…` when Git has no identity configured, else []."""
+    name = _config(root, "user.name")
+    email = _config(root, "user.email")
+    if name and email:
+        return []
+    return [
+        "-c",
+        f"user.name={name or FALLBACK_IDENTITY[0]}",
+        "-c",
+        f"user.email={email or FALLBACK_IDENTITY[1]}",
+    ]
+
+
+def _config(root: Path, key: str) -> str:
+    try:
+        return git(root, "config", "--get", key).strip()
+    except GitError:
+        return ""
+
+
+def commit_paths(root: Path, paths: list[str], message: str) -> str | None:
+    """Commit exactly `paths` (additions, changes, deletions) and nothing else.
+
+    Uses a temporary index seeded from HEAD, so whatever the user staged stays staged
+    and uncommitted; returns the new commit id, or None when nothing differed from HEAD.
+    """
+    head = head_commit(root)
+    index = root / ".mlcode" / "commit-index"
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.unlink(missing_ok=True)
+    env = {"GIT_INDEX_FILE": str(index)}
+    try:
+        if head:
+            git(root, "read-tree", head, env=env)
+        git(root, "add", "-A", "--", *paths, env=env)
+        tree = git(root, "write-tree", env=env).strip()
+        if head and tree == git(root, "rev-parse", f"{head}^{{tree}}").strip():
+            return None
+        parents = ["-p", head] if head else []
+        commit = git(
+            root, *identity_args(root), "commit-tree", tree, *parents, input=message
+        ).strip()
+        git(root, "update-ref", "-m", "mlcode apply", "HEAD", commit, *([head] if head else []))
+    finally:
+        index.unlink(missing_ok=True)
+    # Make the real index agree with the new HEAD for these paths only.
+    git(root, "reset", "-q", "--", *paths)
+    return commit
+
+
+def changed_paths(root: Path, paths: list[str]) -> list[str]:
+    """Those of `paths` whose working-tree state differs from HEAD (or are untracked)."""
+    if not paths:
+        return []
+    out = git(root, "status", "--porcelain", "--untracked-files=all", "--", *paths)
+    return sorted({line[3:].strip().strip('"') for line in out.splitlines() if line})
+
+
+def is_clean(root: Path) -> bool:
+    """True when the work tree has no changes outside `.mlcode/`."""
+    return not git(root, "status", "--porcelain").strip()
+
+
+def cat_blobs(root: Path, names: list[str]) -> list[str | None]:
+    """Contents of `rev:path` objects in one `git cat-file --batch` (None if missing)."""
+    done = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=root,
+        input=("\n".join(names) + "\n").encode(),
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise GitError(f"git cat-file failed: {done.stderr.decode().strip()}")
+    out, pos, blobs = done.stdout, 0, []
+    for _name in names:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3:  # "<name> missing"
+            blobs.append(None)
+            continue
+        size = int(header[2])
+        blobs.append(out[pos : pos + size].decode("utf-8", "replace"))
+        pos += size + 1
+    return blobs

@@ -1,0 +1,1 @@
+"""The example project's own code, referenced by `_target_` in conf/."""

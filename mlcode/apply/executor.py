@@ -127,9 +127,12 @@ class _Walk:
         resource = self.resources[address]
         facts = self.observed.facts[address]
         record = self.observed.records.get(address)
-        if action is Action.REPAIR and record is not None:
-            if self._restore(address, record, "repaired"):
-                return True
+        if (
+            action is Action.REPAIR
+            and record is not None
+            and self._restore(address, record, "repaired")
+        ):
+            return True
         fp = fingerprint_of(resource, facts, self.digest)
         if fp is not None and action is not Action.REPAIR:
             if (

@@ -96,7 +96,10 @@ def _plan_node(
     if forced:
         return Change(address, _build(record), ("forced by --replace",), before, pending)
     if fp is None:
-        reasons = _diff(resource, facts, record, known) if record else ["new resource"]
+        if record is None:
+            return Change(address, Action.CREATE, ("new resource",), None, pending)
+        reasons = _diff(resource, facts, record, known)
+        reasons = [r for r in reasons if r != "fingerprint changed"]
         reasons += [f"upstream {d} rebuilt" for d in building_ups]
         return Change(address, _build(record), tuple(reasons), before, pending)
     if record is not None and fp == record.fingerprint:

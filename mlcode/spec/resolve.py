@@ -103,7 +103,7 @@ def load_project(
         if resource is not None:
             resources[address] = resource
     problems.extend(resolver.group_problems)
-    problems.extend(_check_edges(resources, files))
+    problems.extend(_check_edges(resolver.deps, files))
     cache.save()
     if problems:
         raise SpecError(problems)
@@ -111,11 +111,11 @@ def load_project(
 
 
 def _check_edges(
-    resources: dict[Address, Resource], files: dict[Address, str]
+    deps: dict[Address, tuple[Address, ...]], files: dict[Address, str]
 ) -> list[SpecProblem]:
     problems = []
-    for address, resource in resources.items():
-        for dep in resource.depends_on:
+    for address, upstream in sorted(deps.items()):
+        for dep in upstream:
             if dep not in files:
                 key = "dataset" if address.kind is Kind.MODEL else "from"
                 problems.append(
@@ -157,6 +157,7 @@ class _Resolver:
         self.composed: list[str] = []
         self._composer: Any = None
         self._unsafe: dict[str, SpecProblem] | None = None
+        self.deps: dict[Address, tuple[Address, ...]] = {}
 
     def resolve(
         self, address: Address, rel: str, overrides: tuple[str, ...]
@@ -164,6 +165,7 @@ class _Resolver:
         if not overrides:
             hit = self._cached(rel)
             if hit is not None:
+                self.deps[address] = hit.depends_on
                 return hit, []
         self._check_yaml()
         assert self._unsafe is not None
@@ -265,14 +267,10 @@ class _Resolver:
                 dist = distribution_of(located.module)
                 if dist:
                     dists.add(dist)
+        deps = self.deps[address] = _declared_deps(address, data)
         if typed is None or problems:
             return None, problems
-        if address.kind is Kind.DATASET:
-            deps = tuple(Address(Kind.DATASET, n) for n in typed.from_)  # type: ignore[union-attr]
-            sources = (typed.source,) if typed.source else ()  # type: ignore[union-attr]
-        else:
-            deps = (Address(Kind.DATASET, typed.dataset),)  # type: ignore[union-attr]
-            sources = ()
+        sources = (typed.source,) if address.kind is Kind.DATASET and typed.source else ()  # type: ignore[union-attr]
         code = tuple(sorted(data.get("code") or ()))
         resource = Resource(
             address=address,
@@ -286,6 +284,13 @@ class _Resolver:
             typed=typed,
         )
         return resource, []
+
+
+def _declared_deps(address: Address, data: dict[str, Any]) -> tuple[Address, ...]:
+    """Upstream datasets a spec names (`dataset:` or `from:`), valid names only."""
+    raw = data.get("dataset") if address.kind is Kind.MODEL else data.get("from")
+    names = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    return tuple(Address(Kind.DATASET, n) for n in names if isinstance(n, str) and NAME_RE.match(n))
 
 
 def _is_spec(file: str) -> bool:

@@ -1,0 +1,141 @@
+"""Spec resolution: Hydra composition, overrides, validation and the resolution cache."""
+
+from pathlib import Path
+
+import pytest
+
+from mlcode.address import Address, Kind
+from mlcode.errors import SpecError
+from mlcode.spec.resolve import load_project
+
+RF = Address(Kind.MODEL, "rf")
+FILES = {
+    "conf/datasets/wine.yaml": "loader: {_target_: sklearn.datasets.load_wine}\n",
+    "conf/estimator/rf.yaml": "_target_: sklearn.ensemble.RandomForestClassifier\nn_estimators: 100\n",
+    "conf/estimator/gbm.yaml": "_target_: sklearn.ensemble.HistGradientBoostingClassifier\n",
+    "conf/models/rf.yaml": (
+        "defaults:\n  - /estimator@estimator: rf\n  - _self_\n"
+        "dataset: wine\nestimator:\n  max_depth: 4\nmetrics: [accuracy]\n"
+        "note_depth: ${estimator.max_depth}\n"
+    ),
+    "conf/models/other.yaml": "dataset: wine\nestimator: {_target_: sklearn.svm.SVC}\n",
+}
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    files = dict(FILES)
+    files["conf/models/rf.yaml"] = files["conf/models/rf.yaml"].replace("note_depth", "code")
+    files["conf/models/rf.yaml"] = files["conf/models/rf.yaml"].replace(
+        "code: ${estimator.max_depth}", "description: depth ${estimator.max_depth}"
+    )
+    write(tmp_path, files)
+    return tmp_path
+
+
+def test_compose_merges_group_and_interpolates(root: Path):
+    # The group file is merged under its package and interpolations resolve globally.
+    project = load_project(root)
+    spec = project.resources[RF].spec
+    assert spec["estimator"] == {
+        "_target_": "sklearn.ensemble.RandomForestClassifier",
+        "n_estimators": 100,
+        "max_depth": 4,
+    }
+    assert spec["description"] == "depth 4"
+    assert project.resources[RF].files == ("conf/estimator/rf.yaml", "conf/models/rf.yaml")
+    assert project.resources[RF].depends_on == (Address(Kind.DATASET, "wine"),)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "key", "value"),
+    [
+        pytest.param(("estimator.n_estimators=300",), "n_estimators", 300, id="value"),
+        pytest.param(
+            ("estimator=gbm",),
+            "_target_",
+            "sklearn.ensemble.HistGradientBoostingClassifier",
+            id="group-swap",
+        ),
+    ],
+)
+def test_scoped_overrides(root: Path, overrides, key, value):
+    # Overrides use Hydra's grammar without any nesting prefix.
+    project = load_project(root, {RF: overrides})
+    assert project.resources[RF].spec["estimator"][key] == value
+
+
+def test_cache_recomposes_only_specs_using_an_edited_file(root: Path):
+    # Second load composes nothing; editing a group file recomposes exactly its users.
+    assert len(load_project(root).composed) == 3
+    assert load_project(root).composed == ()
+    (root / "conf/estimator/rf.yaml").write_text(
+        "_target_: sklearn.ensemble.RandomForestClassifier\nn_estimators: 50\n"
+    )
+    again = load_project(root)
+    assert again.composed == ("conf/models/rf.yaml",)
+    assert again.resources[RF].spec["estimator"]["n_estimators"] == 50
+
+
+def test_env_interpolation_is_kept_unresolved(root: Path, monkeypatch):
+    # ${oc.env:...} stays an expression: no secret is resolved, an unset one is no error.
+    monkeypatch.setenv("MLCODE_TEST_TOKEN", "s3cr3t")
+    write(
+        root,
+        {
+            "conf/datasets/wine.yaml": (
+                "loader: {_target_: sklearn.datasets.load_wine}\n"
+                "transform_token: ${oc.env:MLCODE_TEST_TOKEN}\n"
+            )
+        },
+    )
+    with pytest.raises(SpecError) as info:  # unknown key, but the value is not resolved
+        load_project(root)
+    assert "s3cr3t" not in str(info.value)
+    write(
+        root,
+        {
+            "conf/models/rf.yaml": (
+                "dataset: wine\nestimator:\n  _target_: sklearn.svm.SVC\n  kernel: ${oc.env:UNSET_VAR_X}\n"
+            ),
+            "conf/datasets/wine.yaml": FILES["conf/datasets/wine.yaml"],
+        },
+    )
+    spec = load_project(root).resources[RF].spec
+    assert spec["estimator"]["kernel"] == "${oc.env:UNSET_VAR_X}"
+
+
+def test_all_problems_reported_with_file_and_key(root: Path):
+    # Every broken spec is reported in one error, each naming its file and key.
+    write(
+        root,
+        {
+            "conf/models/rf.yaml": "dataset: wine\nestimator: {_target_: os.system}\nbogus: 1\n",
+            "conf/models/other.yaml": "dataset: nowhere\nestimator: {_target_: sklearn.svm.Nope}\n",
+            "conf/datasets/bad.yaml": "loader: [unclosed\n",
+        },
+    )
+    with pytest.raises(SpecError) as info:
+        load_project(root)
+    found = {(p.file, p.key) for p in info.value.problems}
+    assert found >= {
+        ("conf/models/rf.yaml", "bogus"),
+        ("conf/models/rf.yaml", "estimator._target_"),
+        ("conf/models/other.yaml", "estimator._target_"),
+        ("conf/models/other.yaml", "dataset"),
+        ("conf/datasets/bad.yaml", ""),
+    }
+
+
+def test_source_outside_repo_is_refused(root: Path):
+    # A dataset source must stay inside the repository.
+    write(root, {"conf/datasets/wine.yaml": "source: ../outside.csv\n"})
+    with pytest.raises(SpecError) as info:
+        load_project(root)
+    assert any(p.key == "source" and "outside" in p.message for p in info.value.problems)

@@ -7,6 +7,7 @@ does its side effects through the adapters from `workspace`.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -115,6 +116,8 @@ def apply(
 
     repo = open_repo(start)
     with ApplyLock(repo.cache_dir / "lock", timeout=lock_timeout):
+        # Builds of an interrupted apply are never published: drop them.
+        shutil.rmtree(repo.cache_dir / "tmp", ignore_errors=True)
         outcome = _plan(repo, targets, replace, ())
         plan_ = outcome.plan
         result_outcome = ApplyOutcome(plan_)

@@ -85,6 +85,18 @@ def record_from_json(data: dict[str, Any], outs: list[dict[str, Any]] | tuple = 
     if version != SCHEMA_VERSION:
         raise ValueError(f"unsupported record schema_version {version!r}")
     artifact = data["artifact"]
+    outs = tuple(outs)
+    if outs and outs[0].get("md5") != artifact["md5"]:
+        # DVC rewrote `outs` (an apply interrupted between `dvc add` and the record
+        # write): the record in `meta` is the truth, so restore from what it names.
+        outs = (
+            {
+                **outs[0],
+                "md5": artifact["md5"],
+                "size": int(artifact.get("size", 0)),
+                "nfiles": len(artifact["files"]),
+            },
+        )
     return Record(
         address=Address.parse(data["address"]),
         fingerprint=str(data["fingerprint"]),
@@ -101,5 +113,5 @@ def record_from_json(data: dict[str, Any], outs: list[dict[str, Any]] | tuple = 
         version=data.get("version"),
         built_at=str(data.get("built_at") or ""),
         built_from=data.get("built_from"),
-        outs=tuple(outs),
+        outs=outs,
     )

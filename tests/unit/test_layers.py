@@ -1,0 +1,65 @@
+"""Dependency direction (DESIGN 8), checked from the source, not from memory."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "mlcode"
+HEAVY = ("hydra", "omegaconf", "dvc", "git", "typer", "click", "sklearn", "pandas")
+CORE = [
+    "spec/types.py",
+    "spec/parse.py",
+    "spec/fingerprint.py",
+    "spec/codescan.py",
+    "spec/targets.py",
+    "graph/dag.py",
+    "graph/build.py",
+    "plan/types.py",
+    "plan/planner.py",
+    "apply/executor.py",
+    "apply/events.py",
+    "state/types.py",
+    "report/json.py",
+    "report/text.py",
+]
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+@pytest.mark.parametrize("rel", CORE)
+def test_core_imports_no_heavy_library(rel):
+    # The pure core never imports Hydra, DVC, Git, the CLI stack or scikit-learn.
+    bad = {m for m in imports(PACKAGE / rel) if m.split(".")[0] in HEAVY}
+    assert not bad, f"{rel} imports {sorted(bad)}"
+
+
+def test_only_compose_imports_hydra_and_only_storage_imports_dvc():
+    # Hydra has one edge (spec/compose.py, build/instantiate.py); DVC one (storage/, init).
+    owners = {"hydra": set(), "dvc": set()}
+    for path in PACKAGE.rglob("*.py"):
+        for module in imports(path):
+            top = module.split(".")[0]
+            if top in owners:
+                owners[top].add(path.relative_to(PACKAGE).as_posix())
+    assert owners["hydra"] <= {"spec/compose.py", "build/instantiate.py"}
+    assert owners["dvc"] <= {"storage/dvc.py", "scaffold.py"}
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "cli").glob("*.py")), ids=lambda p: p.name)
+def test_cli_imports_only_api_report_errors(path):
+    # The CLI is thin: it reaches the core only through api, report and errors.
+    allowed = ("mlcode.api", "mlcode.report", "mlcode.errors", "mlcode.cli")
+    own = {m for m in imports(path) if m.startswith("mlcode") and m != "mlcode"}
+    assert all(m.startswith(allowed) for m in own), sorted(own)

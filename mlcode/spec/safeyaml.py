@@ -29,29 +29,78 @@ class YamlRejected(Exception):
 
 
 def load_text(text: str) -> Any:
-    """Parse `text` safely, refusing oversized input, alias bombs and deep nesting."""
+    """Parse `text` safely, refusing oversized input, alias bombs and deep nesting.
+
+    A refusal names the dotted key where the limit was crossed.
+    """
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise YamlRejected(f"file larger than {MAX_BYTES} bytes")
     try:
-        aliases = depth = 0
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.AliasEvent):
-                aliases += 1
-                if aliases > MAX_ALIASES:
-                    raise YamlRejected(f"more than {MAX_ALIASES} YAML aliases")
-            elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise YamlRejected(f"nested deeper than {MAX_DEPTH} levels")
-            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                depth -= 1
-        return yaml.load(text, Loader=_Loader)
+        _check_events(text)
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         raise YamlRejected(f"invalid YAML: {exc.problem or exc.context}{where}") from None
     except yaml.YAMLError as exc:
         raise YamlRejected(f"invalid YAML: {exc}") from None
+
+
+class _Frame:
+    __slots__ = ("index", "is_map", "key", "want_key")
+
+    def __init__(self, is_map: bool) -> None:
+        self.is_map = is_map
+        self.want_key = True
+        self.key = ""
+        self.index = -1
+
+    def label(self) -> str:
+        return self.key if self.is_map else f"[{self.index}]"
+
+
+def _check_events(text: str) -> None:
+    """Walk the parser's events (no construction), counting aliases and depth."""
+    aliases = 0
+    stack: list[_Frame] = []
+
+    def path() -> str:
+        parts = [f.label() for f in stack if f.label() not in ("", "[-1]")]
+        return ".".join(parts).replace(".[", "[")
+
+    def value_seen() -> None:
+        if stack:
+            top = stack[-1]
+            if top.is_map:
+                top.want_key = True
+            else:
+                top.index += 1
+
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            if stack and not stack[-1].is_map:
+                stack[-1].index += 1
+            elif stack:
+                stack[-1].want_key = True
+            stack.append(_Frame(isinstance(event, yaml.MappingStartEvent)))
+            if len(stack) > MAX_DEPTH:
+                raise YamlRejected(f"nested deeper than {MAX_DEPTH} levels", path())
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            stack.pop()
+        elif isinstance(event, yaml.AliasEvent):
+            aliases += 1
+            if stack and not stack[-1].is_map:
+                stack[-1].index += 1
+            if aliases > MAX_ALIASES:
+                raise YamlRejected(f"more than {MAX_ALIASES} YAML aliases", path())
+            if stack and stack[-1].is_map:
+                stack[-1].want_key = True
+        elif isinstance(event, yaml.ScalarEvent):
+            if stack and stack[-1].is_map and stack[-1].want_key:
+                stack[-1].key = str(event.value)
+                stack[-1].want_key = False
+            else:
+                value_seen()
 
 
 def load_file(path: str, rel: str) -> tuple[Any, SpecProblem | None]:

@@ -14,11 +14,11 @@ from typing import Any
 import yaml
 
 from mlcode.address import Address, Kind
-from mlcode.fsutil import atomic_write, read_json, stat_key, write_json
+from mlcode.fsutil import atomic_write
+from mlcode.spec.safeyaml import YamlRejected, load_text, read_json, stat_key, write_json
 from mlcode.state.types import Record, record_from_json, record_to_json
 
 INDEX_VERSION = 1
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -29,9 +29,9 @@ class RecordProblem(Exception):
 def parse_record_text(text: str, rel: str) -> Record | None:
     """Parse a `.dvc` file's text; None when it carries no mlcode meta."""
     try:
-        data = yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise RecordProblem(f"{rel}: not valid YAML ({exc.__class__.__name__})") from None
+        data = load_text(text)
+    except YamlRejected as exc:
+        raise RecordProblem(f"{rel}: {exc.reason}") from None
     if not isinstance(data, dict):
         return None
     meta = (data.get("meta") or {}).get("mlcode") if isinstance(data.get("meta"), dict) else None
@@ -51,7 +51,7 @@ def write_record(root: Path, record: Record) -> None:
     path = root / record.address.record_path
     data: dict[str, Any] = {}
     if path.exists():
-        loaded = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        loaded = load_text(path.read_text(encoding="utf-8"))
         data = loaded if isinstance(loaded, dict) else {}
     if record.outs:
         data["outs"] = [dict(o) for o in record.outs]

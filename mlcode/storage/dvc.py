@@ -13,11 +13,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mlcode.errors import StorageError
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from mlcode.spec.safeyaml import load_text
 
 
 class DvcStore:
@@ -53,7 +50,7 @@ class DvcStore:
             raise StorageError(f"dvc add failed: {exc}", "run `mlcode doctor`") from None
         outs = {}
         for path in paths:
-            data = yaml.load((self.root / f"{path}.dvc").read_text(), Loader=_Loader)
+            data = load_text((self.root / f"{path}.dvc").read_text())
             outs[path] = dict(data["outs"][0])
         return outs
 

@@ -34,3 +34,13 @@ def test_rejected(text, fragment):
 def test_plain_yaml_and_a_few_aliases_load():
     # Ordinary specs, including a couple of aliases, load as plain data.
     assert load_text("a: &x {b: 1}\nc: *x\n") == {"a": {"b": 1}, "c": {"b": 1}}
+
+
+def test_refusal_names_the_key():
+    # The alias limit is reported at the key where it was crossed.
+    with pytest.raises(YamlRejected) as info:
+        load_text(
+            "ok: 1\nmodel:\n  params:\n"
+            + "\n".join(f"    k{i}: *a" if i else "    k0: &a 1" for i in range(70))
+        )
+    assert info.value.key == "model.params.k65"

@@ -44,6 +44,7 @@ class Composer:
         self.root = root
         self.conf = root / "conf"
         self._loaders: dict[str, Any] = {}
+        self._repos: dict[str, Any] = {}
         self._parser: Any = None
 
     def _loader(self, plural: str) -> Any:
@@ -64,7 +65,13 @@ class Composer:
             search.append("mlcode-kind", f"file://{self.conf / plural}")
             search.append("mlcode", f"file://{self.conf}")
             search.append("schema", "structured://")
-            self._loaders[plural] = ConfigLoaderImpl(config_search_path=search)
+            from hydra._internal.config_repository import CachingConfigRepository
+
+            loader = ConfigLoaderImpl(config_search_path=search)
+            self._loaders[plural] = loader
+            # One caching repository per run: a group file shared by many specs is read
+            # once (files do not change while one plan runs).
+            self._repos[plural] = CachingConfigRepository(loader.repository)
             self._parser = OverridesParser.create()
         return self._loaders[plural]
 
@@ -78,7 +85,6 @@ class Composer:
     def compose(self, plural: str, name: str, overrides: tuple[str, ...] = ()) -> Composed:
         """Compose `conf/<plural>/<name>.yaml` with Hydra `overrides`; raise ComposeFailed."""
         from hydra._internal.config_loader_impl import ConfigLoaderImpl
-        from hydra._internal.config_repository import CachingConfigRepository
         from hydra._internal.defaults_list import create_defaults_list
         from omegaconf import OmegaConf
         from omegaconf.errors import OmegaConfBaseException
@@ -87,7 +93,7 @@ class Composer:
         loader = self._loader(plural)
         files: list[str] = []
         try:
-            repo = CachingConfigRepository(loader.repository)
+            repo = self._repos[plural]
             parsed = self._parser.parse_overrides(list(overrides))
             defaults = create_defaults_list(
                 repo, name, parsed, prepend_hydra=False, skip_missing=False

@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 
 from mlcode.address import Address, Kind
-from mlcode.fsutil import atomic_write
-from mlcode.spec.safeyaml import YamlRejected, load_text, read_json, stat_key, write_json
+from mlcode.fsutil import atomic_write, read_json, stat_key, write_json
+from mlcode.spec.safeyaml import YamlRejected, load_text
 from mlcode.state.types import Record, record_from_json, record_to_json
 
 INDEX_VERSION = 1

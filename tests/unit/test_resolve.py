@@ -139,3 +139,12 @@ def test_source_outside_repo_is_refused(root: Path):
     with pytest.raises(SpecError) as info:
         load_project(root)
     assert any(p.key == "source" and "outside" in p.message for p in info.value.problems)
+
+
+def test_override_of_one_spec_does_not_leak_into_another(root: Path):
+    # Two specs share a group file; overriding one leaves the other as written.
+    write(root, {"conf/models/twin.yaml": (root / "conf/models/rf.yaml").read_text()})
+    project = load_project(root, {RF: ("estimator.n_estimators=7",)})
+    twin = project.resources[Address(Kind.MODEL, "twin")].spec["estimator"]
+    assert project.resources[RF].spec["estimator"]["n_estimators"] == 7
+    assert twin["n_estimators"] == 100

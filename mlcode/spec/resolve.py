@@ -140,12 +140,16 @@ class _Cache:
         valid = isinstance(data, dict) and data.get("key") == key
         self.key = key
         self.specs: dict[str, Any] = data.get("specs", {}) if valid else {}
+        # top-level module -> distribution ("sklearn" -> "scikit-learn"); finding it
+        # scans every installed package (~0.2 s), so it is remembered.
+        self.dists: dict[str, str | None] = data.get("dists", {}) if valid else {}
         self.safe: dict[str, Any] = data.get("safe", {}) if valid else {}
         self.dirty = not valid
 
     def save(self) -> None:
         if self.dirty:
-            write_json(self.path, {"key": self.key, "specs": self.specs, "safe": self.safe})
+            data = {"key": self.key, "specs": self.specs, "safe": self.safe, "dists": self.dists}
+            write_json(self.path, data)
             self.dirty = False
 
 
@@ -264,7 +268,11 @@ class _Resolver:
             if located.in_repo:
                 modules.append(located.module)
             else:
-                dist = distribution_of(located.module)
+                top = located.module.split(".")[0]
+                if top not in self.cache.dists:
+                    self.cache.dists[top] = distribution_of(top)
+                    self.cache.dirty = True
+                dist = self.cache.dists[top]
                 if dist:
                     dists.add(dist)
         deps = self.deps[address] = _declared_deps(address, data)

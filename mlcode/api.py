@@ -19,7 +19,7 @@ from mlcode.graph.build import resource_graph
 from mlcode.graph.dag import DAG
 from mlcode.plan.planner import make_plan
 from mlcode.plan.types import Action, Observed, Plan
-from mlcode.spec.resolve import Project, load_project
+from mlcode.spec.resolve import Project, load_project, read_settings
 from mlcode.workspace import Repo, open_repo
 
 
@@ -81,12 +81,16 @@ def plan(
     return _plan(open_repo(start), targets, replace, overrides)
 
 
-def _plan(repo: Repo, targets, replace, overrides) -> PlanOutcome:
+def _plan(
+    repo: Repo, targets, replace, overrides, on_project: Callable[[Project], None] | None = None
+) -> PlanOutcome:
     from mlcode.refresh import Refresher
 
     target_addrs = [Address.parse(t) for t in targets]
     replace_addrs = [Address.parse(r) for r in replace]
     project = load_project(repo.root, parse_overrides(overrides), cache_dir=repo.cache_dir)
+    if on_project is not None:
+        on_project(project)
     dag = resource_graph(project.resources)
     refresher = Refresher(repo.root, repo.cache_dir)
     observed = refresher.observe(project, dag)
@@ -118,21 +122,24 @@ def apply(
     with ApplyLock(repo.cache_dir / "lock", timeout=lock_timeout):
         # Builds of an interrupted apply are never published: drop them.
         shutil.rmtree(repo.cache_dir / "tmp", ignore_errors=True)
-        outcome = _plan(repo, targets, replace, ())
-        plan_ = outcome.plan
-        result_outcome = ApplyOutcome(plan_)
-        if not plan_.has_changes:
-            result_outcome.commit = _commit(repo, plan_, None) if commit else None
-            return result_outcome
-        if not confirm(plan_):
-            from mlcode.errors import ApplyRefused
-
-            raise ApplyRefused("apply cancelled", "nothing was changed")
-        settings = outcome.project.settings
-        workers = jobs or settings.jobs or os.cpu_count() or 1
-        run = runner(workers, repo.root)
+        run = runner(jobs or read_settings(repo.root).jobs or os.cpu_count() or 1)
         artifacts = store(repo.root)
         try:
+            # Start the build workers' imports (~2 s of scikit-learn and pandas) while
+            # the plan is made and shown; a plan with nothing to build stops them again.
+            outcome = _plan(
+                repo, targets, replace, (), lambda p: run.start(_installed_modules(repo.root, p))
+            )
+            plan_ = outcome.plan
+            result_outcome = ApplyOutcome(plan_)
+            if not plan_.has_changes:
+                result_outcome.commit = _commit(repo, plan_, None) if commit else None
+                return result_outcome
+            artifacts.warm()
+            if not confirm(plan_):
+                from mlcode.errors import ApplyRefused
+
+                raise ApplyRefused("apply cancelled", "nothing was changed")
             result = apply_plan(
                 plan_,
                 outcome.project.resources,
@@ -153,6 +160,19 @@ def apply(
         if commit:
             result_outcome.commit = _commit(repo, plan_, result)
         return result_outcome
+
+
+def _installed_modules(root, project: Project) -> set[str]:
+    """Installed modules that builds may import (preloaded once by the fork server)."""
+    from mlcode.spec.targets import iter_targets
+
+    modules = set()
+    for resource in project.resources.values():
+        for _key, target in iter_targets(resource.spec):
+            module = target.rpartition(".")[0]
+            if module and not (root / module.split(".")[0]).exists():
+                modules.add(module)
+    return modules
 
 
 def _remember(repo: Repo, records) -> None:

@@ -35,11 +35,11 @@ def open_repo(start: str | os.PathLike[str] | None = None) -> Repo:
     return Repo(root=root, cache_dir=cache)
 
 
-def runner(jobs: int, root: Path):
+def runner(jobs: int):
     """The build runner: a local process pool of `jobs` workers."""
-    from mlcode.apply.ports import LocalRunner
+    from mlcode.build.pool import LocalRunner
 
-    return LocalRunner(jobs, root)
+    return LocalRunner(jobs)
 
 
 def store(root: Path):

@@ -5,7 +5,11 @@
                                         upstream digests: identical -> skip; built
                                         before -> restore; else submit to the Runner
     each finished build ──> publish atomically (rename) ──> downstream becomes ready
-    after the walk ──> one batched `dvc add` ──> write state records
+    every FLUSH_SECONDS and at the end ──> one `dvc add` of the builds finished since
+                                       ──> write their state records
+
+`dvc add` re-reads every .dvc file of the repository on each call, so calls are batched;
+the periodic flush bounds what an interrupted apply has to build again.
 
 A failing node leaves its artifact and record as they were; its downstream is skipped;
 every independent node still finishes. `apply_plan` always returns what it did.
@@ -35,6 +39,8 @@ from mlcode.plan.types import Action, ArtifactState, Observed, Plan
 from mlcode.spec.types import Resource, redact
 from mlcode.state.records import write_record
 from mlcode.state.types import Artifact, Record
+
+FLUSH_SECONDS = 30.0
 
 
 @dataclass
@@ -81,6 +87,7 @@ class _Walk:
         self.built: dict[Address, tuple[BuildResult, dict[str, str], str]] = {}
         self.futures: dict[Future[BuildResult], tuple[Address, Path, float]] = {}
         self.blocked: set[Address] = set()
+        self.flushed = time.monotonic()
         self.forced: set[Address] = set()  # --replace: never skip or restore these
 
     def run(self) -> ApplyResult:
@@ -113,6 +120,8 @@ class _Walk:
                 done, _ = wait(list(self.futures), return_when=FIRST_COMPLETED)
                 for future in done:
                     settled.add(self._finish(future))
+                if time.monotonic() - self.flushed > FLUSH_SECONDS:
+                    self._record_builds()
             elif not self.futures and not progressed and waiting:
                 break  # unreachable for a DAG; guards against a bad plan
         self._record_builds()
@@ -221,6 +230,7 @@ class _Walk:
         return address
 
     def _record_builds(self) -> None:
+        """Add finished builds to DVC together and write their state records."""
         if not self.built:
             return
         paths = [a.artifact_path for a in self.built]
@@ -251,6 +261,8 @@ class _Walk:
             write_record(self.ws.root, record)
             self.result.records[address] = record
             self.result.touched.append(address.record_path)
+        self.built.clear()
+        self.flushed = time.monotonic()
 
     def _retire(self, address: Address) -> None:
         self.emit(Started(address, Action.RETIRE))

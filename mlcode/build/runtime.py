@@ -57,12 +57,3 @@ def _captured(log):
             yield
     finally:
         root.removeHandler(handler)
-
-
-def preload() -> None:
-    """Import the heavy libraries once in the fork server so workers start warm."""
-    import joblib  # noqa: F401
-    import pandas  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
-    import sklearn.metrics
-    import sklearn.model_selection  # noqa: F401

@@ -1,0 +1,151 @@
+"""Bad specs fail fast with a one-line message naming the file and key, no traceback."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+MODEL_HEAD = "dataset: iris\nmetrics: [accuracy]\n"
+
+
+def _bomb() -> str:
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for level in range(1, 10):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    return (
+        "\n".join(lines)
+        + "\n"
+        + MODEL_HEAD
+        + "estimator: {_target_: sklearn.linear_model.LogisticRegression}\n"
+    )
+
+
+# id -> (files to add, file the message must name, words the message must contain)
+CASES = {
+    "unknown_key": (
+        {"conf/models/bad.yaml": MODEL_HEAD + "estimator: {C: 1.0}\nbogus_key: 1\n"},
+        "conf/models/bad.yaml",
+        ["bogus_key"],
+    ),
+    "missing_dataset": (
+        {
+            "conf/models/bad.yaml": (
+                "dataset: nosuch\nmetrics: [accuracy]\n"
+                "estimator: {_target_: sklearn.linear_model.LogisticRegression}\n"
+            )
+        },
+        "conf/models/bad.yaml",
+        ["dataset", "nosuch"],
+    ),
+    "invalid_yaml": (
+        {"conf/models/bad.yaml": "dataset: iris\nmetrics: [accuracy\nestimator: {}\n"},
+        "conf/models/bad.yaml",
+        ["YAML", "line 3"],
+    ),
+    "alias_bomb": (
+        {"conf/models/bad.yaml": _bomb()},
+        "conf/models/bad.yaml",
+        ["alias"],
+    ),
+    "target_not_allowed": (
+        {"conf/models/bad.yaml": MODEL_HEAD + "estimator: {_target_: os.system}\n"},
+        "conf/models/bad.yaml",
+        ["estimator._target_", "os.system"],
+    ),
+    "target_not_found": (
+        {
+            "conf/models/bad.yaml": MODEL_HEAD
+            + "estimator: {_target_: sklearn.ensemble.NoSuchThing}\n"
+        },
+        "conf/models/bad.yaml",
+        ["estimator._target_", "NoSuchThing"],
+    ),
+    "source_outside_repo": (
+        {
+            "outside.csv": "a,target\n1,0\n",
+            "conf/datasets/bad.yaml": (
+                "source: ../outside.csv\ntarget: target\nsplit: {test_size: 0.25, seed: 0}\n"
+            ),
+        },
+        "conf/datasets/bad.yaml",
+        ["source", "../outside.csv"],
+    ),
+}
+
+
+def _good(project) -> None:
+    project.gen(
+        {
+            "conf/datasets/iris.yaml": project.IRIS,
+            "conf/estimator/lr.yaml": project.LR,
+            "conf/models/good.yaml": project.model_spec("lr"),
+        }
+    )
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_spec_fails_fast_with_clear_message(project, case):
+    # One bad spec among good ones: plan exits 1 within a second, naming file and key,
+    # with no traceback; MLCODE_DEBUG=1 shows the traceback.
+    files, named_file, words = CASES[case]
+    _good(project)
+    # `../outside.csv` must exist outside the repository for the source case
+    (project.root.parent / "outside.csv").write_text("a,target\n1,0\n")
+    project.gen(files)
+    project.commit("specs")
+
+    started = time.monotonic()
+    done = project.run("plan", timeout=30)
+    elapsed = time.monotonic() - started
+    text = done.stdout + done.stderr
+    assert done.returncode == 1, project.output(done)
+    assert elapsed < 1.5, f"plan took {elapsed:.2f}s to reject the spec"
+    assert named_file in text, project.output(done)
+    for word in words:
+        assert word in text, project.output(done)
+    assert "Traceback" not in text
+    assert "good.yaml" not in text, "a good spec was reported as a problem"
+
+    debug = project.run("plan", env={"MLCODE_DEBUG": "1"}, timeout=30)
+    assert debug.returncode == 1, project.output(debug)
+    assert "Traceback" in debug.stdout + debug.stderr
+
+
+def test_validate_reports_every_problem_at_once(project):
+    # Problems in several files are all reported by one `mlcode validate` run.
+    _good(project)
+    project.gen(
+        {
+            "conf/models/m1.yaml": MODEL_HEAD + "estimator: {_target_: os.system}\n",
+            "conf/models/m2.yaml": MODEL_HEAD + "estimator: {C: 1.0}\nbogus_key: 1\n",
+            "conf/models/m3.yaml": "dataset: iris\nmetrics: [accuracy\n",
+            "conf/datasets/d1.yaml": (
+                "source: ../outside.csv\ntarget: target\nsplit: {test_size: 0.25, seed: 0}\n"
+            ),
+        }
+    )
+    project.commit("specs")
+
+    done = project.run("validate", timeout=30)
+    text = done.stdout + done.stderr
+    assert done.returncode == 1, project.output(done)
+    for named in (
+        "conf/models/m1.yaml",
+        "conf/models/m2.yaml",
+        "conf/models/m3.yaml",
+        "conf/datasets/d1.yaml",
+        "os.system",
+        "bogus_key",
+        "../outside.csv",
+    ):
+        assert named in text, f"{named!r} missing from\n{project.output(done)}"
+    assert "good.yaml" not in text
+    assert "Traceback" not in text
+
+    _good(project)  # the good project on its own validates
+    for rel in ("m1", "m2", "m3"):
+        (project.root / "conf" / "models" / f"{rel}.yaml").unlink()
+    (project.root / "conf" / "datasets" / "d1.yaml").unlink()
+    done = project.run("validate", timeout=30)
+    assert done.returncode == 0, project.output(done)

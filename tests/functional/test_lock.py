@@ -1,0 +1,127 @@
+"""One apply at a time per repository: `.mlcode/lock` (pid, host, nonce), DESIGN 5."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+
+SLOW_TRAIN = """\
+import time
+from pathlib import Path
+
+CALLS = Path(__file__).resolve().parent.parent / "trainer_calls.log"
+
+
+def fit(estimator, train, target):
+    with CALLS.open("a") as calls:
+        calls.write("fit\\n")
+    time.sleep(2)
+    return estimator.fit(train.drop(columns=[target]), train[target])
+"""
+
+
+def _simple(project) -> None:
+    project.gen(
+        {
+            "conf/datasets/iris.yaml": project.IRIS,
+            "conf/estimator/lr.yaml": project.LR,
+            "conf/models/iris_lr.yaml": project.model_spec("lr"),
+        }
+    )
+    project.commit("specs")
+
+
+def _hold_lock(project, pid: int) -> str:
+    lock = project.root / ".mlcode" / "lock"
+    lock.parent.mkdir(exist_ok=True)
+    text = json.dumps({"pid": pid, "host": socket.gethostname(), "nonce": "x"})
+    lock.write_text(text)
+    return text
+
+
+def test_live_holder_refuses(project):
+    # A live process on this host holds the lock: apply exits 1 at once naming its pid.
+    _simple(project)
+    holder = subprocess.Popen(["sleep", "30"])
+    try:
+        text = _hold_lock(project, holder.pid)
+        done = project.run("apply", "--auto-approve")
+        assert done.returncode == 1, project.output(done)
+        assert str(holder.pid) in done.stdout + done.stderr, project.output(done)
+        assert "lock" in done.stderr, project.output(done)
+        assert "Traceback" not in done.stdout + done.stderr
+        assert (project.root / ".mlcode" / "lock").read_text() == text
+        assert not (project.root / "artifacts").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_dead_holder_is_taken_over(project):
+    # The holder's pid is gone (a process we started and reaped): apply takes the lock over.
+    _simple(project)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    _hold_lock(project, dead.pid)
+
+    done = project.apply()
+    assert "Apply complete: 2 done, 0 failed, 0 skipped." in done.stdout, project.output(done)
+    assert not (project.root / ".mlcode" / "lock").exists()
+    assert project.record_path("model.iris_lr").exists()
+
+
+def _slow_project(project) -> None:
+    project.gen(
+        {
+            ".gitignore": "trainer_calls.log\n",
+            "conf/datasets/iris.yaml": project.IRIS,
+            "conf/estimator/lr.yaml": project.LR,
+            "conf/models/slow.yaml": project.model_spec("lr", train="pipelines.train.fit"),
+            "pipelines/__init__.py": "",
+            "pipelines/train.py": SLOW_TRAIN,
+        }
+    )
+    project.commit("specs")
+
+
+def _run_two(project, *args: str) -> list[subprocess.CompletedProcess[str]]:
+    procs = [project.popen("apply", "--auto-approve", *args) for _ in range(2)]
+    done = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        done.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
+    return done
+
+
+def _calls(project) -> int:
+    return len((project.root / "trainer_calls.log").read_text().splitlines())
+
+
+def test_concurrent_applies(project):
+    # Two real applies at once on a slow trainer: exactly one builds, the other refuses
+    # naming the lock; with --lock-timeout both succeed and the second finds nothing to do.
+    _slow_project(project)
+
+    first, second = _run_two(project)
+    codes = sorted([first.returncode, second.returncode])
+    assert codes == [0, 1], project.output(first) + project.output(second)
+    winner, loser = (first, second) if first.returncode == 0 else (second, first)
+    assert "Apply complete: 2 done" in winner.stdout, project.output(winner)
+    assert "lock" in loser.stderr, project.output(loser)
+    assert "Apply complete" not in loser.stdout
+    assert _calls(project) == 1
+    assert project.actions(project.plan())["model.slow"] == "noop"
+
+    project.replace("conf/estimator/lr.yaml", "C: 1.0", "C: 0.5")
+    project.commit("tune")
+    first, second = _run_two(project, "--lock-timeout", "60")
+    assert first.returncode == 0, project.output(first)
+    assert second.returncode == 0, project.output(second)
+    assert _calls(project) == 2, "both applies built the model"
+    built = [d for d in (first, second) if "Apply complete: 1 done" in d.stdout]
+    assert len(built) == 1, project.output(first) + project.output(second)
+    idle = first if built[0] is second else second
+    assert "Apply complete" not in idle.stdout, project.output(idle)
+    assert project.actions(project.plan())["model.slow"] == "noop"
+    assert project.git("status", "--porcelain", "--untracked-files=all") == ""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from mlcode.errors import MlcodeError
 
@@ -62,3 +64,20 @@ class Address:
     def record_path(self) -> str:
         """Repo-relative path of the DVC file that holds the state record."""
         return f"artifacts/{self.kind.plural}/{self.name}.dvc"
+
+
+def addresses_under(root: Path, base: str, suffix: str) -> dict[Address, str]:
+    """Files `<base>/<kind>s/NAME<suffix>` by address, sorted (reads a directory listing).
+
+    `base` is `conf` for specs (suffix `.yaml`) or `artifacts` for records (`.dvc`).
+    """
+    found: dict[Address, str] = {}
+    for kind in Kind:
+        try:
+            names = sorted(e.name for e in os.scandir(root / base / kind.plural))
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(suffix):
+                found[Address(kind, name[: -len(suffix)])] = f"{base}/{kind.plural}/{name}"
+    return found

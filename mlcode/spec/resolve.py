@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mlcode.address import NAME_RE, Address, Kind
+from mlcode.address import NAME_RE, Address, Kind, addresses_under
 from mlcode.errors import SpecError, SpecProblem
 from mlcode.fsutil import file_md5, read_json, stat_key, write_json
 from mlcode.spec import safeyaml
@@ -62,16 +62,7 @@ def _settings(root: Path) -> tuple[Settings, list[SpecProblem]]:
 
 def spec_files(root: Path) -> dict[Address, str]:
     """Every spec file under conf/datasets and conf/models, by address."""
-    found: dict[Address, str] = {}
-    for kind in Kind:
-        folder = root / "conf" / kind.plural
-        try:
-            names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".yaml"))
-        except OSError:
-            continue
-        for filename in names:
-            found[Address(kind, filename[:-5])] = f"conf/{kind.plural}/{filename}"
-    return found
+    return addresses_under(root, "conf", ".yaml")
 
 
 def load_project(

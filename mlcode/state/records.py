@@ -7,13 +7,12 @@ no-op plan parses no YAML.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mlcode.address import Address, Kind
+from mlcode.address import Address, addresses_under
 from mlcode.fsutil import atomic_write, read_json, stat_key, write_json
 from mlcode.spec.safeyaml import YamlRejected, load_text
 from mlcode.state.types import Record, record_from_json, record_to_json
@@ -64,16 +63,7 @@ def write_record(root: Path, record: Record) -> None:
 
 def record_paths(root: Path) -> dict[Address, str]:
     """Every `.dvc` record file under artifacts/, by address."""
-    found: dict[Address, str] = {}
-    for kind in Kind:
-        folder = root / "artifacts" / kind.plural
-        try:
-            names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".dvc"))
-        except OSError:
-            continue
-        for name in names:
-            found[Address(kind, name[:-4])] = f"artifacts/{kind.plural}/{name}"
-    return found
+    return addresses_under(root, "artifacts", ".dvc")
 
 
 class RecordIndex:

@@ -65,7 +65,10 @@ def _dvc_init(root: Path) -> None:
     os.environ.setdefault("DVC_NO_ANALYTICS", "1")
     from dvc.repo import Repo
 
-    Repo.init(str(root)).close()
+    from mlcode.storage.dvc import quiet
+
+    with quiet():  # DVC logs its own "you can now commit the changes" advice
+        Repo.init(str(root)).close()
 
 
 def _default_remote(root: Path) -> str | None:

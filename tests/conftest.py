@@ -216,3 +216,12 @@ def project_factory(tmp_path: Path, isolated_env: Path):
 def project(project_factory) -> Project:
     """A new Git repository (branch main) with DVC initialised and nothing committed."""
     return project_factory("repo")
+
+
+@pytest.fixture
+def git_only_project(tmp_path: Path, isolated_env: Path) -> Project:
+    """A new Git repository without DVC: what a user has before `mlcode init`."""
+    root = tmp_path / "fresh"
+    root.mkdir()
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=root, check=True)
+    return Project(root)

@@ -102,7 +102,7 @@ class DvcStore:
         failed = []
         for target in record_files:
             try:
-                with _quiet():
+                with quiet():
                     repo.checkout(targets=[target], force=True)
             except Exception:
                 failed.append(target)
@@ -124,7 +124,7 @@ def _ignore(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def _quiet():
+def quiet():
     """DVC prints hints (`To track the changes with git…`) and progress: keep them out."""
     logger = logging.getLogger("dvc")
     level = logger.level

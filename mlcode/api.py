@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from mlcode.address import Address
 from mlcode.apply.events import Event
@@ -21,6 +21,9 @@ from mlcode.plan.planner import make_plan
 from mlcode.plan.types import Action, Observed, Plan
 from mlcode.spec.resolve import Project, load_project, read_settings
 from mlcode.workspace import Repo, open_repo
+
+if TYPE_CHECKING:
+    from mlcode.apply.executor import ApplyResult
 
 
 @dataclass(frozen=True)
@@ -39,10 +42,9 @@ class ApplyOutcome:
     """The plan apply carried out, what happened, and the commit it made (if any)."""
 
     plan: Plan
-    result: Any = None
+    result: ApplyResult | None = None
     commit: str | None = None
     applied: bool = False
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def exit_code(self) -> int:

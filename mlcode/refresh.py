@@ -37,6 +37,7 @@ class Refresher:
         self._imports: dict[str, list[str]] = read_json(self._imports_file, {}) or {}
         self._imports_dirty = False
         self._versions: dict[str, str | None] = {}
+        self._scans: dict[tuple[str, ...], list[str]] = {}
         self.record_problems: list[str] = []
 
     def observe(self, project: Project, dag: DAG[Address]) -> Observed:
@@ -48,8 +49,7 @@ class Refresher:
         facts = {}
         for address in dag.order:
             resource = project.resources[address]
-            code_files = scan(self.root, resource.modules, self._imports_of)
-            code_files += self._expand(resource.code)
+            code_files = self._scan(resource.modules) + self._expand(resource.code)
             facts[address] = Facts(
                 code={f: self.hashes.md5(f) for f in sorted(set(code_files))},
                 sources={s: self.hashes.md5(s) for s in resource.sources},
@@ -81,6 +81,12 @@ class Refresher:
             except metadata.PackageNotFoundError:
                 self._versions[dist] = None
         return self._versions[dist]
+
+    def _scan(self, modules: tuple[str, ...]) -> list[str]:
+        # Many specs name the same trainer module: scan each distinct set once per run.
+        if modules not in self._scans:
+            self._scans[modules] = scan(self.root, modules, self._imports_of)
+        return list(self._scans[modules])
 
     def _imports_of(self, rel: str) -> set[str]:
         digest = self.hashes.md5(rel)

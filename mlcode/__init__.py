@@ -9,4 +9,14 @@ from mlcode.errors import MlcodeError, SpecError
 
 __version__ = "0.1.0"
 
-__all__ = ["Address", "Kind", "MlcodeError", "SpecError", "__version__"]
+
+def load(ref: str, start: str | None = None):
+    """The fitted estimator of `model.NAME`, `model.NAME@vX.Y.Z` or `model.NAME#STAGE`
+    (fetched from the DVC remote if it is not present): `mlcode.load("model.rf#production")`.
+    """
+    from mlcode.api import load as _load
+
+    return _load(ref, start)
+
+
+__all__ = ["Address", "Kind", "MlcodeError", "SpecError", "__version__", "load"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlcode.address import Address
@@ -24,6 +24,8 @@ from mlcode.workspace import Repo, open_repo
 
 if TYPE_CHECKING:
     from mlcode.apply.executor import ApplyResult
+    from mlcode.registry.promote import Intent, RegistryOutcome
+    from mlcode.state.types import Record
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,16 @@ class ApplyOutcome:
     result: ApplyResult | None = None
     commit: str | None = None
     applied: bool = False
+    registry: RegistryOutcome | None = None
+    notes: list[str] = field(default_factory=list)
+    pushed: bool = False
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.result is not None and not self.result.ok else 0
+        """0 ok; 1 a node failed; 3 a promotion was blocked by a gate (DESIGN 5)."""
+        if self.result is not None and not self.result.ok:
+            return 1
+        return 3 if self.registry is not None and self.registry.blocked else 0
 
 
 def parse_overrides(items: Iterable[str]) -> dict[Address, tuple[str, ...]]:
@@ -114,8 +122,9 @@ def apply(
     on_event: Callable[[Event], None] = lambda event: None,
     lock_timeout: float = 0.0,
     commit: bool = True,
+    git_push: bool = False,
 ) -> ApplyOutcome:
-    """Plan, confirm, build, record and commit (DESIGN 5, steps 1, 2 and 4)."""
+    """Plan, confirm, build, record, commit, then register and promote (DESIGN 5)."""
     from mlcode.apply.executor import Workspace, apply_plan
     from mlcode.lock import ApplyLock
     from mlcode.workspace import runner, store
@@ -161,7 +170,130 @@ def apply(
         result_outcome.applied = True
         if commit:
             result_outcome.commit = _commit(repo, plan_, result)
+            _registry_step(repo, outcome, result, result_outcome)
+        else:
+            result_outcome.notes.append("registration waits: --no-commit")
+        if git_push:
+            _push(repo, outcome, result_outcome)
         return result_outcome
+
+
+def _registry_step(
+    repo: Repo, outcome: PlanOutcome, result: ApplyResult, done: ApplyOutcome
+) -> None:
+    """Step 5: on the registry branch with a clean tree, tag versions and stages."""
+    from mlcode.registry.promote import register_and_promote
+    from mlcode.vcs import current_branch, head_commit, uncommitted_inputs
+
+    branch = outcome.project.settings.registry_branch
+    intents = _intents(outcome, result)
+    if not intents:
+        return
+    here = current_branch(repo.root)
+    if here != branch:
+        done.notes.append(f"registration waits for branch {branch} (HEAD is on {here})")
+        return
+    dirty = uncommitted_inputs(repo.root)
+    if dirty:
+        done.notes.append(f"registration waits for a clean tree (uncommitted: {dirty[0]})")
+        return
+    head = head_commit(repo.root)
+    if head is None:
+        return
+    scorer = _Scorer(repo)
+    try:
+        done.registry = register_and_promote(repo.root, head, intents, scorer)
+    finally:
+        scorer.close()
+
+
+def _intents(outcome: PlanOutcome, result: ApplyResult) -> list[Intent]:
+    """Every model in the plan whose build (if any) succeeded, as apply left it."""
+    from mlcode.address import Kind
+    from mlcode.registry.promote import Intent
+
+    out = []
+    for change in outcome.plan.changes:
+        address = change.address
+        if address.kind is not Kind.MODEL or address in result.failed:
+            continue
+        if result.skipped.get(address, "").startswith("upstream"):
+            continue
+        previous = outcome.observed.records.get(address)
+        if change.action is Action.RETIRE:
+            out.append(Intent(address, None, previous=previous))
+            continue
+        record = result.records.get(address) or previous
+        resource = outcome.project.resources.get(address)
+        if record is None or resource is None:
+            continue
+        gates = tuple((str(k), str(v)) for k, v in (resource.spec.get("gates") or {}).items())
+        out.append(
+            Intent(
+                address,
+                record,
+                resource.stage,
+                gates,
+                previous,
+                reports_block=change.action is not Action.NOOP,
+            )
+        )
+    return out
+
+
+class _Scorer:
+    """Scores a champion on a candidate's test split in a worker process (user code)."""
+
+    def __init__(self, repo: Repo) -> None:
+        self.repo = repo
+        self._runner: Any = None
+
+    def __call__(self, champion: Record, candidate: Record) -> dict[str, float] | None:
+        import uuid
+
+        from mlcode.build.task import BuildTask
+        from mlcode.storage.cachefiles import cached_file
+        from mlcode.workspace import runner
+
+        dataset = str(candidate.spec.get("dataset"))
+        folder = self.repo.root / "artifacts" / "datasets" / dataset
+        model = cached_file(self.repo.root, dict(champion.artifact.files).get("model.joblib"))
+        if model is None or not folder.is_dir():
+            return None
+        logs = self.repo.cache_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        if self._runner is None:
+            self._runner = runner(1)
+        task = BuildTask(
+            address=f"score {champion.address}",
+            kind="score",
+            spec={"dataset": dataset, "model": str(model), "metrics": list(candidate.metrics)},
+            root=str(self.repo.root),
+            out_dir=str(self.repo.cache_dir / "tmp" / f"score-{uuid.uuid4().hex[:8]}"),
+            log_path=str(logs / f"score-{champion.address}.log"),
+            upstream={dataset: str(folder)},
+        )
+        done = self._runner.submit(task).result()
+        return done.metrics if done.ok else None
+
+    def close(self) -> None:
+        if self._runner is not None:
+            self._runner.close()
+
+
+def _push(repo: Repo, outcome: PlanOutcome, done: ApplyOutcome) -> None:
+    """`--git-push`: the branch and the new tags, atomically."""
+    from mlcode.registry.gittags import push
+    from mlcode.vcs import current_branch
+
+    branch = current_branch(repo.root)
+    if branch is None:
+        from mlcode.errors import GitError
+
+        raise GitError("cannot push a detached HEAD", "check out the registry branch")
+    tags = done.registry.tags if done.registry else []
+    push(repo.root, "origin", branch, tags)
+    done.pushed = True
 
 
 def _installed_modules(root, project: Project) -> set[str]:
@@ -219,10 +351,19 @@ def _commit_message(plan_: Plan, result: Any, paths: list[str]) -> str:
 
 
 def show(start: str | os.PathLike[str] | None = None, address: str | None = None) -> list[dict]:
-    """The recorded state of one resource or all, as plain data (DESIGN 6 `show`)."""
+    """The recorded state of one resource or all, as plain data (DESIGN 6 `show`).
+
+    `address` may name a registered version: `model.NAME@v1.2.0` or `model.NAME#STAGE`
+    (the version holding that stage); its record is read from its registration commit.
+    """
+    from mlcode.registry.gittags import read_registry
     from mlcode.state.records import RecordIndex
 
     repo = open_repo(start)
+    view = read_registry(repo.root)
+    if address and ("@" in address or "#" in address):
+        addr, version, record = _registered(repo, view, address)
+        return [_show_item(addr, record, view, version)]
     records, problems = RecordIndex(repo.root, repo.cache_dir / "index.json").load()
     if problems:
         raise PlanError("unreadable state records:\n  " + "\n  ".join(problems))
@@ -232,24 +373,199 @@ def show(start: str | os.PathLike[str] | None = None, address: str | None = None
         record = records.get(addr)
         if record is None:
             raise MlcodeError(f"{addr} has no recorded state", "run `mlcode apply` first")
+        model = view.get(addr.name) if addr.kind.value == "model" else None
+        version = model.version_for(record.fingerprint) if model else None
+        out.append(_show_item(addr, record, view, version))
+    return out
+
+
+def _show_item(addr: Address, record: Record, view: Any, version: str | None) -> dict:
+    model = view.get(addr.name) if addr.kind.value == "model" else None
+    item: dict[str, Any] = {
+        "address": str(addr),
+        "version": version,
+        "fingerprint": record.fingerprint,
+        "artifact": record.artifact.md5,
+        "metrics": record.metrics,
+        "spec": record.spec,
+        "inputs": record.inputs,
+        "code": record.code,
+        "env": record.env,
+        "built_at": record.built_at,
+        "built_from": record.built_from,
+        "stages": [],
+        "gates": [],
+        "registered": None,
+    }
+    if model is None or version is None or version not in model.versions:
+        return item
+    info = model.versions[version]
+    item["registered"] = {
+        "tag": info.tag,
+        "commit": info.commit,
+        "by": info.tagger,
+        "at": _iso(info.time),
+    }
+    item["stages"] = model.stages_of(version)
+    for stage in item["stages"]:
+        # the assignment that put this version in the stage: the latest one for it
+        for entry in reversed(model.history):
+            p = entry.event.parsed
+            if p.kind.value == "assign" and p.stage == stage and entry.version == version:
+                item["gates"] += [{"stage": stage, "result": g} for g in entry.event.gates]
+                item.setdefault("assigned", {})[stage] = {
+                    "tag": entry.event.tag,
+                    "by": entry.event.tagger,
+                    "at": _iso(entry.event.time),
+                }
+                break
+    return item
+
+
+def _iso(unix: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(unix, UTC).isoformat()
+
+
+def _registered(repo: Repo, view: Any, ref: str) -> tuple[Address, str, Record]:
+    """Resolve `model.NAME@vX.Y.Z` / `model.NAME#STAGE` to (address, version, record)."""
+    from mlcode.registry.observe import read_version_records
+
+    sep = "@" if "@" in ref else "#"
+    head, _, want = ref.partition(sep)
+    addr = Address.parse(head)
+    model = view.get(addr.name)
+    if model is None or not model.versions:
+        raise MlcodeError(
+            f"{addr} has no registered versions", "run `mlcode registry` to list them"
+        )
+    if sep == "#":
+        version = model.current_stages().get(want)
+        if version is None:
+            held = ", ".join(sorted(model.current_stages())) or "none"
+            raise MlcodeError(f"no version of {addr} is in stage {want!r} (stages held: {held})")
+    else:
+        version = want
+        if version not in model.versions:
+            known = ", ".join(sorted(model.versions)) or "none"
+            raise MlcodeError(f"{addr} has no version {version} (registered: {known})")
+    records = read_version_records(repo.root, view, [(model, version)])
+    record = records.get((addr.name, version))
+    if record is None:
+        raise MlcodeError(
+            f"{addr} {version} has no mlcode state record at its registration commit "
+            f"{model.versions[version].commit[:12]}",
+            "it was registered outside mlcode; register a version built by `mlcode apply`",
+        )
+    return addr, version, record
+
+
+def registry(start: str | os.PathLike[str] | None = None, address: str | None = None) -> list[dict]:
+    """Registered models: versions, current stages and the assignment history."""
+    from mlcode.registry.gittags import read_registry
+
+    repo = open_repo(start)
+    view = read_registry(repo.root)
+    if address:
+        name = Address.parse(address).name
+        if view.get(name) is None:
+            raise MlcodeError(f"{address} is not in the registry", "run `mlcode registry`")
+        models = [view.models[name]]
+    else:
+        models = list(view.models.values())
+    from mlcode.registry.observe import read_version_records
+
+    # Versions registered with `gto register` name their build only through the record
+    # at their commit: read it for the fingerprint.
+    unnamed = [(m, v) for m in models for v, i in m.versions.items() if i.fingerprint is None]
+    read_version_records(repo.root, view, unnamed)
+    out = []
+    for model in models:
         out.append(
             {
-                "address": str(addr),
-                "version": record.version,
-                "fingerprint": record.fingerprint,
-                "artifact": record.artifact.md5,
-                "metrics": record.metrics,
-                "spec": record.spec,
-                "inputs": record.inputs,
-                "code": record.code,
-                "env": record.env,
-                "built_at": record.built_at,
-                "built_from": record.built_from,
-                "stages": [],
-                "gates": [],
+                "name": model.name,
+                "active": model.active,
+                "latest": model.latest,
+                "stages": model.current_stages(),
+                "versions": [
+                    {
+                        "version": v.version,
+                        "commit": v.commit,
+                        "fingerprint": v.fingerprint,
+                        "registered_at": _iso(v.time),
+                        "by": v.tagger,
+                        "active": v.active and not model.deprecated,
+                        "stages": model.stages_of(v.version),
+                    }
+                    for v in sorted(model.versions.values(), key=lambda v: _vkey(v.version))
+                ],
+                "history": [
+                    {
+                        "event": h.event.parsed.kind.value,
+                        "version": h.version,
+                        "stage": h.event.parsed.stage,
+                        "counter": h.event.parsed.counter,
+                        "tag": h.event.tag,
+                        "commit": h.event.commit,
+                        "at": _iso(h.event.time),
+                        "by": h.event.tagger,
+                    }
+                    for h in model.history
+                ],
             }
         )
     return out
+
+
+def _vkey(version: str):
+    from mlcode.registry.tags import version_key
+
+    return version_key(version)
+
+
+def load(ref: str, start: str | os.PathLike[str] | None = None) -> Any:
+    """The fitted estimator of `model.NAME` (current record), `model.NAME@vX.Y.Z` or
+    `model.NAME#STAGE`, loaded with joblib from the work tree or the DVC cache (fetched
+    from the DVC remote when neither has it)."""
+    from mlcode.fsutil import file_md5
+    from mlcode.registry.gittags import read_registry
+    from mlcode.state.records import RecordIndex
+    from mlcode.storage.cachefiles import cached_file
+
+    repo = open_repo(start)
+    if "@" in ref or "#" in ref:
+        addr, _version, record = _registered(repo, read_registry(repo.root), ref)
+    else:
+        addr = Address.parse(ref)
+        records, _problems = RecordIndex(repo.root, repo.cache_dir / "index.json").load()
+        if addr not in records:
+            raise MlcodeError(f"{addr} has no recorded state", "run `mlcode apply` first")
+        record = records[addr]
+    if addr.kind.value != "model":
+        raise MlcodeError(f"{addr} is not a model", "load takes model.NAME[@VERSION|#STAGE]")
+    md5 = dict(record.artifact.files).get("model.joblib")
+    local = repo.root / addr.artifact_path / "model.joblib"
+    path = local if md5 and local.is_file() and file_md5(local) == md5 else None
+    path = path or cached_file(repo.root, md5)
+    if path is None:
+        from mlcode.workspace import store
+
+        artifacts = store(repo.root)
+        try:
+            artifacts.fetch([record.artifact.md5])
+        finally:
+            artifacts.close()
+        path = cached_file(repo.root, md5)
+    if path is None:
+        raise MlcodeError(
+            f"the artifact of {ref} ({record.artifact.md5}) is neither in the work tree, "
+            "the DVC cache nor the DVC remote",
+            "rebuild it with `mlcode apply` from the commit that recorded it",
+        )
+    import joblib
+
+    return joblib.load(path)
 
 
 def init(start: str | os.PathLike[str] | None = None) -> list[str]:
@@ -265,8 +581,10 @@ __all__ = [
     "PlanOutcome",
     "apply",
     "init",
+    "load",
     "parse_overrides",
     "plan",
+    "registry",
     "show",
     "validate",
 ]

@@ -12,11 +12,12 @@ import os
 from importlib import metadata
 from pathlib import Path
 
-from mlcode.address import Address
+from mlcode.address import Address, Kind
 from mlcode.fsutil import read_json, write_json
 from mlcode.graph.dag import DAG
 from mlcode.hashcache import HashCache
 from mlcode.plan.types import ArtifactState, Facts, Observed
+from mlcode.registry.observe import observe_registry
 from mlcode.spec.codescan import file_imports, scan
 from mlcode.spec.resolve import Project
 from mlcode.state.records import RecordIndex
@@ -57,7 +58,9 @@ class Refresher:
                 artifact=self.artifact_state(records[address]) if address in records else None,
             )
         self.save()
-        return Observed(records, facts, self.reuse, head_commit(self.root))
+        names = [a.name for a in (*project.resources, *records) if a.kind is Kind.MODEL]
+        registry = observe_registry(self.root, project.settings.registry_branch, names)
+        return Observed(records, facts, self.reuse, head_commit(self.root), registry)
 
     def artifact_state(self, record: Record) -> ArtifactState:
         """OK when every recorded file is present with its hash and nothing else is."""

@@ -138,9 +138,20 @@ def changed_paths(root: Path, paths: list[str]) -> list[str]:
     return sorted({line[3:].strip().strip('"') for line in out.splitlines() if line})
 
 
-def is_clean(root: Path) -> bool:
-    """True when the work tree has no changes outside `.mlcode/`."""
-    return not git(root, "status", "--porcelain").strip()
+def dirty_paths(root: Path) -> list[str]:
+    """Paths whose work-tree state differs from HEAD, untracked files included."""
+    out = git(root, "status", "--porcelain", "--untracked-files=all")
+    return sorted({line[3:].strip().strip('"') for line in out.splitlines() if line})
+
+
+def uncommitted_inputs(root: Path) -> list[str]:
+    """Uncommitted changes other than state records (and the `.gitignore` beside them),
+    which apply commits itself: what keeps registration waiting."""
+    return [
+        p
+        for p in dirty_paths(root)
+        if not (p.startswith("artifacts/") and p.endswith((".dvc", "/.gitignore")))
+    ]
 
 
 def cat_blobs(root: Path, names: list[str]) -> list[str | None]:

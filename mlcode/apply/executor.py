@@ -91,12 +91,13 @@ class _Walk:
         self.forced: set[Address] = set()  # --replace: never skip or restore these
 
     def run(self) -> ApplyResult:
-        actions = {c.address: c.action for c in self.plan.changes}
+        # Registry-only actions (register, promote) leave the artifact alone: step 5.
+        actions = {c.address: c.action for c in self.plan.changes if c.action.touches_artifact}
         for address in self.dag.order:
-            if actions.get(address, Action.NOOP) is Action.NOOP:
+            if address not in actions:
                 record = self.observed.records.get(address)
                 self.digest[address] = record.artifact.digest if record else None
-        todo = [a for a in self.dag.order if actions.get(a, Action.NOOP) is not Action.NOOP]
+        todo = [a for a in self.dag.order if a in actions]
         settled: set[Address] = {a for a in self.dag.order if a not in todo}
         waiting = list(todo)
         while waiting or self.futures:
@@ -267,6 +268,9 @@ class _Walk:
     def _retire(self, address: Address) -> None:
         self.emit(Started(address, Action.RETIRE))
         (self.ws.root / address.record_path).unlink(missing_ok=True)
+        # The work-tree copy goes too (it would be an untracked file once no longer
+        # ignored); the artifact stays in the DVC cache, on the remote and in history.
+        shutil.rmtree(self.ws.root / address.artifact_path, ignore_errors=True)
         _remove_ignore_entry(self.ws.root, address)
         self.result.touched.append(address.record_path)
         self.emit(Succeeded(address, "retired", 0.0))

@@ -62,3 +62,21 @@ def seed_unset(estimator: Any, spec: dict[str, Any], seed: int) -> None:
     }
     if unset:
         estimator.set_params(**unset)
+
+
+def score_model(task: BuildTask) -> dict[str, float]:
+    """Score a fitted model (`spec.model`, a joblib file) on a dataset's test split."""
+    import joblib
+    import pandas as pd
+    from sklearn.metrics import get_scorer
+
+    spec = task.spec
+    data = Path(task.upstream[spec["dataset"]])
+    target = json.loads((data / "schema.json").read_text())["target"]
+    test = pd.read_parquet(data / "test.parquet")
+    fitted = joblib.load(spec["model"])
+    x_test, y_test = test.drop(columns=[target]), test[target]
+    return {
+        name: round(float(get_scorer(name)(fitted, x_test, y_test)), 10)
+        for name in spec.get("metrics") or []
+    }

@@ -42,6 +42,10 @@ def _build(task: BuildTask) -> dict[str, float]:
 
         build_dataset(task)
         return {}
+    if task.kind == "score":
+        from mlcode.build.model import score_model
+
+        return score_model(task)
     from mlcode.build.model import build_model
 
     return build_model(task)

@@ -19,9 +19,17 @@ def register(app: typer.Typer) -> None:
         lock_timeout: float = typer.Option(
             0.0, "--lock-timeout", help="Seconds to wait for another apply (0 = refuse)."
         ),
-        no_commit: bool = typer.Option(False, "--no-commit", help="Record but do not commit."),
+        no_commit: bool = typer.Option(
+            False, "--no-commit", help="Record but do not commit (registration waits)."
+        ),
+        git_push: bool = typer.Option(
+            False, "--git-push", help="Push the commit and the new tags to origin, atomically."
+        ),
     ) -> int:
-        """Build what the plan says, store artifacts through DVC and commit the records.
+        """Build what the plan says, store artifacts through DVC, commit the records, then
+        (on the registry branch, clean tree) register versions and move stages as tags.
+
+        Exit codes: 0 ok; 1 error or a failed build; 3 a promotion blocked by a gate.
 
         Example: mlcode apply --auto-approve --jobs 2
         """
@@ -57,6 +65,7 @@ def register(app: typer.Typer) -> None:
             on_event=on_event,
             lock_timeout=lock_timeout,
             commit=not no_commit,
+            git_push=git_push,
         )
         if not outcome.applied:
             out.print(render_plan(outcome.plan), end="")
@@ -66,6 +75,20 @@ def register(app: typer.Typer) -> None:
                 err.print(f"Error: {address} failed: {error}\n  log: {log}")
         if outcome.commit:
             out.print(f"Committed state records as {outcome.commit[:12]}.")
+        registry = outcome.registry
+        if registry is not None:
+            for address, version in registry.registered.items():
+                out.print(f"Registered {address} {version}.")
+            for move in registry.moves:
+                out.print(f"Stage {move}.")
+            for note in registry.notes:
+                out.print(f"Note: {note}")
+            for blocked in registry.blocked:
+                err.print(f"Blocked: {blocked}")
+        for note in outcome.notes:
+            out.print(f"Note: {note}")
+        if outcome.pushed:
+            out.print("Pushed the branch and the new tags to origin.")
         if result is not None:
             done, failed = len(result.records), len(result.failed)
             out.print(

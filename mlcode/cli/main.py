@@ -1,7 +1,7 @@
 """The `mlcode` entry point: builds the Typer app and maps errors to exit codes once.
 
 Exit codes: 0 ok; 1 error (a clear one-line message, never a traceback unless
-MLCODE_DEBUG=1); 2 changes present (plan --detailed-exitcode only).
+MLCODE_DEBUG=1); 2 changes present (plan --detailed-exitcode only); 3 a promotion blocked by a gate (apply).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from mlcode.cli import apply_cmd, init_cmd, plan_cmd, show_cmd, validate_cmd
+from mlcode.cli import apply_cmd, init_cmd, plan_cmd, registry_cmd, show_cmd, validate_cmd
 
 app = typer.Typer(
     name="mlcode",
@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-for module in (init_cmd, validate_cmd, plan_cmd, apply_cmd, show_cmd):
+for module in (init_cmd, validate_cmd, plan_cmd, apply_cmd, show_cmd, registry_cmd):
     module.register(app)
 
 

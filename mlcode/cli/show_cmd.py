@@ -8,12 +8,16 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("show")
     def show(
-        address: str = typer.Argument(None, help="dataset.NAME or model.NAME (default: all)."),
+        address: str = typer.Argument(
+            None,
+            help="dataset.NAME, model.NAME, model.NAME@vX.Y.Z or model.NAME#STAGE (default: all).",
+        ),
         json_: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> int:
-        """Show what was built: fingerprint, artifact, metrics, inputs and commit.
+        """Show what was built: version, stages, gates, fingerprint, artifact, metrics,
+        inputs and commit; for a registered version, who registered it and when.
 
-        Example: mlcode show model.wine_rf --json
+        Example: mlcode show model.wine_rf#production --json
         """
         from mlcode import api
         from mlcode.cli.output import console, print_json
@@ -26,7 +30,15 @@ def register(app: typer.Typer) -> None:
         if not items:
             out.print("Nothing recorded yet: run mlcode apply.")
         for item in items:
-            out.print(f"[bold]{item['address']}[/bold]")
+            version = f" {item['version']}" if item["version"] else ""
+            out.print(f"[bold]{item['address']}{version}[/bold]")
+            if item["registered"]:
+                reg = item["registered"]
+                out.print(f"  registered   {reg['at']} by {reg['by']} on {reg['commit'][:12]}")
+            if item["stages"]:
+                out.print(f"  stages       {', '.join(item['stages'])}")
+            for gate in item["gates"]:
+                out.print(f"  gate         {gate['stage']}: {gate['result']}")
             out.print(f"  fingerprint  {item['fingerprint'][:16]}")
             out.print(f"  artifact     {item['artifact']}")
             if item["metrics"]:

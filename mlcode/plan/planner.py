@@ -8,16 +8,32 @@ for node in DAG order (within --target scope):
             | fp == recorded? repair if local copy corrupt else noop
             | reuse if fp built before else rebuild
 records whose spec is gone -> retire
+
+models, on the registry branch (registry.decide): not registered -> register (a noop
+becomes `register`); the spec's stage held by another version -> promotion (a noop
+becomes `promote`) unless a gate already fails on recorded metrics (-> a note); other
+stages held -> unassigned. Off the registry branch this waits (one note).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace as _replace
 
-from mlcode.address import Address
+from mlcode.address import NAME_RE, Address, Kind
 from mlcode.errors import PlanError
 from mlcode.graph.dag import DAG
-from mlcode.plan.types import Action, ArtifactState, Change, Facts, Observed, Plan, Snapshot
+from mlcode.plan.types import (
+    Action,
+    ArtifactState,
+    Change,
+    Facts,
+    Observed,
+    Plan,
+    RegistryFacts,
+    Snapshot,
+)
+from mlcode.registry.decide import bump_part, decide, decide_retire
 from mlcode.spec.fingerprint import fingerprint, spec_changes
 from mlcode.spec.types import Resource, redact
 from mlcode.state.types import Record
@@ -59,7 +75,9 @@ def make_plan(
     scope = dag.ancestors(a for a in targets if a in resources) if targets else set(dag.nodes)
     known: dict[Address, str | None] = {}  # artifact hash each node will have after apply
     changes: list[Change] = []
-    absent = 0
+    notes: list[str] = []
+    absent = waiting = 0
+    registry = observed.registry
     for address in dag.order:
         if address not in scope:
             record = observed.records.get(address)
@@ -70,15 +88,123 @@ def make_plan(
         facts = observed.facts[address]
         if change.action is Action.NOOP and facts.artifact is ArtifactState.ABSENT:
             absent += 1
+        if registry is not None and address.kind is Kind.MODEL:
+            staged, waits = _with_registry(
+                change, resources[address], observed, registry, known, notes
+            )
+            if registry.on_branch:
+                change = staged
+            elif waits and not change.action.builds:
+                waiting += 1  # (builds report it at the end of apply)
         changes.append(change)
     for address, record in sorted(observed.records.items()):
         if address not in resources and (not targets or address in targets):
-            changes.append(_retire(record))
-    notes = []
+            changes.append(_retire(record, registry))
+    if registry is not None and registry.on_branch:
+        for name, model in registry.view.models.items():
+            address = Address(Kind.MODEL, name) if NAME_RE.match(name) else None
+            if (
+                address is not None
+                and model.managed
+                and model.active
+                and address not in resources
+                and address not in observed.records
+                and (not targets or address in targets)
+            ):
+                reason = f"{address} has no spec: deprecate it in the registry"
+                changes.append(
+                    _retire_reasons(Change(address, Action.RETIRE, (reason,), None, None), registry)
+                )
     if absent:
         noun = "artifact" if absent == 1 else "artifacts"
         notes.append(f"{absent} {noun} not present locally: run mlcode pull")
+    if waiting and registry is not None:
+        noun = "model waits" if waiting == 1 else "models wait"
+        notes.append(
+            f"{waiting} {noun} for registration or a stage change, which needs {registry.waits_for}"
+        )
     return Plan(base_commit=observed.base_commit, changes=tuple(changes), notes=tuple(notes))
+
+
+def _with_registry(
+    change: Change,
+    resource: Resource,
+    observed: Observed,
+    registry: RegistryFacts,
+    known: Mapping[Address, str | None],
+    notes: list[str],
+) -> tuple[Change, bool]:
+    """`change` with its registry part (version, `register`/`promote`, the promotion),
+    and whether the registry has work to do for it."""
+    address = resource.address
+    name = address.name
+    model = registry.view.get(name)
+    record = observed.records.get(address)
+    action = change.action
+    fp = change.after.fingerprint if change.after else None
+    candidate = None
+    if action in (Action.NOOP, Action.REPAIR):
+        candidate = record
+    elif action is Action.REUSE and fp:
+        candidate = observed.reuse.get(fp)
+    if candidate is not None:
+        inputs: Mapping[str, str | None] = candidate.inputs
+    else:
+        inputs = {str(d): known.get(d) for d in resource.depends_on}
+    reference = record
+    if model is not None and model.highest:
+        reference = registry.records.get((name, model.highest), record)
+    split_key = f"dataset.{resource.spec.get('dataset')}"
+    split = inputs.get(split_key)
+
+    def champion(version: str) -> Mapping[str, float] | None:
+        rec = registry.records.get((name, version))
+        if rec is None or split is None:
+            return None
+        if rec.inputs.get(f"dataset.{rec.spec.get('dataset')}") != split:
+            return None  # trained on another test split: re-scored at apply
+        return rec.metrics
+
+    gates = [(str(k), str(v)) for k, v in (resource.spec.get("gates") or {}).items()]
+    decision = decide(
+        model,
+        candidate.fingerprint if candidate else None,
+        bump_part(reference, resource.spec, inputs),
+        resource.stage,
+        gates,
+        candidate.metrics if candidate else None,
+        champion,
+    )
+    if decision.blocked and registry.on_branch:
+        notes.append(decision.blocked_note(str(address), str(resource.stage)))
+    reasons = list(change.reasons)
+    if action is Action.NOOP and decision.register:
+        action = Action.REGISTER
+        reasons.append(f"built but not registered: register as {decision.version}")
+    elif action is Action.NOOP and decision.moves:
+        action = Action.PROMOTE
+    if decision.moves:
+        old_stage = record.spec.get("stage") if record else None
+        if record is not None and old_stage != resource.stage:
+            reasons.append(f"stage: {old_stage or '(none)'} -> {resource.stage or '(none)'}")
+        reasons += decision.reasons()
+    before = change.before
+    if before is not None and model is not None and record is not None:
+        before = _replace(before, version=model.version_for(record.fingerprint))
+    after = _replace(change.after, version=decision.version) if change.after else None
+    staged = Change(address, action, tuple(reasons), before, after, decision.promotion())
+    return staged, decision.register or decision.moves
+
+
+def _retire_reasons(change: Change, registry: RegistryFacts | None) -> Change:
+    """A retire's registry part, as reasons: stages dropped, deprecation."""
+    if registry is None or not registry.on_branch:
+        return change
+    decision = decide_retire(registry.view.get(change.address.name))
+    reasons = list(change.reasons) + decision.reasons()
+    if decision.deprecate:
+        reasons.append("deprecate in the registry")
+    return _replace(change, reasons=tuple(reasons))
 
 
 def _plan_node(
@@ -169,6 +295,7 @@ def _diff(
     return reasons or ["fingerprint changed"]
 
 
-def _retire(record: Record) -> Change:
+def _retire(record: Record, registry: RegistryFacts | None) -> Change:
     reason = f"spec {record.address.spec_path} deleted"
-    return Change(record.address, Action.RETIRE, (reason,), _snapshot(record), None)
+    change = Change(record.address, Action.RETIRE, (reason,), _snapshot(record), None)
+    return _retire_reasons(change, registry) if record.address.kind is Kind.MODEL else change

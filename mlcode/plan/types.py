@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from mlcode.address import Address
+from mlcode.registry.view import RegistryView
 from mlcode.state.types import Record
 
 FORMAT_VERSION = 1
@@ -32,6 +33,11 @@ class Action(StrEnum):
     def builds(self) -> bool:
         """True for actions that may run user code (a build)."""
         return self in (Action.CREATE, Action.REBUILD)
+
+    @property
+    def touches_artifact(self) -> bool:
+        """True for actions the executor works on (build or restore an artifact)."""
+        return self in (Action.CREATE, Action.REBUILD, Action.REUSE, Action.REPAIR)
 
 
 ACTION_ORDER = tuple(Action)
@@ -113,6 +119,20 @@ class ReuseLookup(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class RegistryFacts:
+    """The registry as refresh read it: the folded tags; whether versions can be
+    registered and stages moved here (HEAD on the registry branch, specs and code
+    committed) and if not, `waits_for` says what is missing; the state record of each
+    registered version that matters here, read at its registration commit."""
+
+    view: RegistryView
+    branch: str
+    on_branch: bool
+    records: Mapping[tuple[str, str], Record] = field(default_factory=dict)
+    waits_for: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Observed:
     """Everything the planner needs from the outside world, gathered by refresh."""
 
@@ -120,3 +140,4 @@ class Observed:
     facts: Mapping[Address, Facts]
     reuse: ReuseLookup
     base_commit: str | None = None
+    registry: RegistryFacts | None = None

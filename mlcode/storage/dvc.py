@@ -106,7 +106,25 @@ class DvcStore:
                     repo.checkout(targets=[target], force=True)
             except Exception:
                 failed.append(target)
+                continue
+            _ignore(self.root / target.removesuffix(".dvc"))  # as after `dvc add`
         return failed
+
+    def fetch(self, hashes: list[str]) -> None:
+        """Download these objects (a `.dir` hash brings its files) from the default DVC
+        remote into the local cache."""
+        if not hashes:
+            return
+        repo = self._open()
+        from dvc_data.hashfile.hash_info import HashInfo
+
+        try:
+            with quiet():
+                repo.cloud.pull([HashInfo("md5", h) for h in hashes])
+        except Exception as exc:
+            raise StorageError(
+                f"cannot fetch from the DVC remote: {exc}", "check it with `dvc remote list`"
+            ) from None
 
     def close(self) -> None:
         if self._repo is not None:

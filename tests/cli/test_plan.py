@@ -64,6 +64,7 @@ def test_plan_json_shape(cli_project):
 def test_plan_after_apply_names_the_change(cli_project):
     # After an apply, editing the shared group file explains the rebuild precisely.
     cli_project.write(SPECS)
+    cli_project.project.commit("specs")
     applied = cli_project.mlcode("apply", "--auto-approve")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert cli_project.mlcode("plan").stdout == "No changes. 2 resources up to date.\n"

@@ -1,0 +1,120 @@
+"""What the registry must do for one model: register? which stage moves? Pure.
+
+Plan and apply both call `decide`: plan with what is known before building (metrics may
+be unknown), apply with the records it just wrote. A spec declares the one stage its
+version should hold; every other stage the model holds is unassigned, and a stage
+changes hands only when the gates pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mlcode.registry.gates import GateResult, evaluate, passed
+from mlcode.registry.tags import bump
+from mlcode.registry.view import Model
+from mlcode.spec.fingerprint import spec_changes
+from mlcode.state.types import Record
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Registry work for one model.
+
+    `version` is the version the resource's build has (or will get when `register`);
+    `assign` the stage it should take over from `from_version` (None: no move);
+    `blocked` a failed gate kept the stage where it is; `unassign` (stage, version)
+    pairs to drop; `deprecate` retires the model.
+    """
+
+    version: str | None
+    register: bool = False
+    assign: str | None = None
+    from_version: str | None = None
+    gates: tuple[GateResult, ...] = ()
+    blocked: bool = False
+    unassign: tuple[tuple[str, str], ...] = ()
+    deprecate: bool = False
+
+    @property
+    def moves(self) -> bool:
+        """True when a stage tag is to be written."""
+        return self.assign is not None or bool(self.unassign)
+
+    @property
+    def pending_gates(self) -> bool:
+        return self.assign is not None and passed(list(self.gates)) is None
+
+    def promotion(self) -> dict[str, Any] | None:
+        """The plan's `promotion` entry (None when no stage moves)."""
+        if not self.moves:
+            return None
+        return {
+            "stage": self.assign,
+            "from_version": self.from_version,
+            "to_version": self.version if self.assign else None,
+            "gates": [g.to_dict() for g in self.gates],
+            "unassign": [{"stage": s, "version": v} for s, v in self.unassign],
+        }
+
+    def reasons(self) -> list[str]:
+        out = []
+        if self.assign:
+            out.append(f"{self.assign}: {self.from_version or '(none)'} -> {self.version}")
+        out += [f"{s}: {v} -> (none)" for s, v in self.unassign if s != self.assign]
+        return out
+
+    def blocked_note(self, address: str, stage: str) -> str:
+        failed = "; ".join(str(g) for g in self.gates if g.ok is False)
+        return f"{address}: promotion to {stage} blocked by gate {failed}"
+
+
+def bump_part(reference: Record | None, spec: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
+    """`major` when the dataset changed, `minor` when the model spec changed, else `patch`."""
+    if reference is None:
+        return "patch"
+    dataset = spec.get("dataset")
+    key = f"dataset.{dataset}"
+    if reference.spec.get("dataset") != dataset or reference.inputs.get(key) != inputs.get(key):
+        return "major"
+    return "minor" if spec_changes(reference.spec, dict(spec)) else "patch"
+
+
+def decide(
+    model: Model | None,
+    fingerprint: str | None,
+    part: str,
+    stage: str | None,
+    gates: list[tuple[str, str]],
+    metrics: Mapping[str, float] | None,
+    champion: Callable[[str], Mapping[str, float] | None],
+) -> Decision:
+    """Registry work for a model whose current build has `fingerprint` (None: not built
+    yet) and `metrics` (None: unknown); `champion(version)` gives the champion's metrics
+    on the candidate's test split, or None when they are not known."""
+    version = model.version_for(fingerprint) if model and fingerprint else None
+    register = version is None
+    if register:
+        version = bump(model.highest if model else None, part)
+    held = model.current_stages() if model else {}
+    unassign = tuple(sorted((s, v) for s, v in held.items() if s != stage))
+    holder = held.get(stage) if stage else None
+    if stage is None or holder == version:
+        return Decision(version, register, unassign=unassign)
+    champion_metrics = champion(holder) if holder else None
+    results = tuple(evaluate(gates, metrics, champion_metrics, holder is not None))
+    if passed(list(results)) is False:
+        return Decision(version, register, None, holder, results, True, unassign)
+    if holder:
+        unassign = tuple(sorted((*unassign, (stage, holder))))
+    return Decision(version, register, stage, holder, results, False, unassign)
+
+
+def decide_retire(model: Model | None) -> Decision:
+    """Retiring: unassign every stage, then deprecate (if the model is still active)."""
+    if model is None or model.deprecated or not model.versions:
+        return Decision(None)
+    held = model.current_stages()
+    return Decision(None, unassign=tuple(sorted(held.items())), deprecate=True)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from mlcode.errors import MlcodeError
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
+# Also a valid GTO artifact name: starts and ends with a letter or digit.
+NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_-]*[A-Za-z0-9])?$")
 
 
 class Kind(StrEnum):

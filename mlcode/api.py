@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mlcode.address import Address
-from mlcode.apply.events import Event
 from mlcode.errors import MlcodeError, PlanError
-from mlcode.graph.build import resource_graph
-from mlcode.graph.dag import DAG
-from mlcode.plan.planner import make_plan
-from mlcode.plan.types import Action, Observed, Plan
-from mlcode.spec.resolve import Project, load_project, read_settings
 from mlcode.workspace import Repo, open_repo
 
+# The core is imported where it is used: `mlcode registry` and `mlcode show` need none
+# of spec resolution or planning, and start faster without it.
 if TYPE_CHECKING:
+    from mlcode.apply.events import Event
     from mlcode.apply.executor import ApplyResult
+    from mlcode.graph.dag import DAG
+    from mlcode.plan.types import Observed, Plan
     from mlcode.registry.promote import Intent, RegistryOutcome
+    from mlcode.spec.resolve import Project
     from mlcode.state.types import Record
 
 
@@ -75,6 +75,9 @@ def parse_overrides(items: Iterable[str]) -> dict[Address, tuple[str, ...]]:
 
 def validate(start: str | os.PathLike[str] | None = None) -> Project:
     """Resolve and check every spec; raise SpecError listing all problems."""
+    from mlcode.graph.build import resource_graph
+    from mlcode.spec.resolve import load_project
+
     repo = open_repo(start)
     project = load_project(repo.root, cache_dir=repo.cache_dir)
     resource_graph(project.resources)
@@ -94,7 +97,10 @@ def plan(
 def _plan(
     repo: Repo, targets, replace, overrides, on_project: Callable[[Project], None] | None = None
 ) -> PlanOutcome:
+    from mlcode.graph.build import resource_graph
+    from mlcode.plan.planner import make_plan
     from mlcode.refresh import Refresher
+    from mlcode.spec.resolve import load_project
 
     target_addrs = [Address.parse(t) for t in targets]
     replace_addrs = [Address.parse(r) for r in replace]
@@ -127,6 +133,7 @@ def apply(
     """Plan, confirm, build, record, commit, then register and promote (DESIGN 5)."""
     from mlcode.apply.executor import Workspace, apply_plan
     from mlcode.lock import ApplyLock
+    from mlcode.spec.resolve import read_settings
     from mlcode.workspace import runner, store
 
     repo = open_repo(start)
@@ -210,6 +217,7 @@ def _registry_step(
 def _intents(outcome: PlanOutcome, result: ApplyResult) -> list[Intent]:
     """Every model in the plan whose build (if any) succeeded, as apply left it."""
     from mlcode.address import Kind
+    from mlcode.plan.types import Action
     from mlcode.registry.promote import Intent
 
     out = []
@@ -335,6 +343,8 @@ def _commit(repo: Repo, plan_: Plan, result: Any) -> str | None:
 
 
 def _commit_message(plan_: Plan, result: Any, paths: list[str]) -> str:
+    from mlcode.plan.types import Action
+
     lines = []
     done = result.records if result is not None else {}
     for change in plan_.changes:
@@ -430,7 +440,7 @@ def _iso(unix: int) -> str:
 
 def _registered(repo: Repo, view: Any, ref: str) -> tuple[Address, str, Record]:
     """Resolve `model.NAME@vX.Y.Z` / `model.NAME#STAGE` to (address, version, record)."""
-    from mlcode.registry.observe import read_version_records
+    from mlcode.registry.gittags import read_version_records
 
     sep = "@" if "@" in ref else "#"
     head, _, want = ref.partition(sep)
@@ -474,7 +484,7 @@ def registry(start: str | os.PathLike[str] | None = None, address: str | None = 
         models = [view.models[name]]
     else:
         models = list(view.models.values())
-    from mlcode.registry.observe import read_version_records
+    from mlcode.registry.gittags import read_version_records
 
     # Versions registered with `gto register` name their build only through the record
     # at their commit: read it for the fingerprint.

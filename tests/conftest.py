@@ -167,7 +167,25 @@ class Project:
     def reasons(plan: Mapping[str, Any], address: str) -> list[str]:
         return next(c["reasons"] for c in plan["changes"] if c["address"] == address)
 
+    def trainer_calls(self) -> int:
+        """How often `COUNTING_TRAINER` ran in this project."""
+        path = self.root / "trainer_calls.log"
+        return len(path.read_text().splitlines()) if path.exists() else 0
+
     # reusable spec texts ----------------------------------------------------------------
+    # pipelines/train.py whose `fit` appends a line to trainer_calls.log per training run
+    COUNTING_TRAINER = """\
+from pathlib import Path
+
+CALLS = Path(__file__).resolve().parent.parent / "trainer_calls.log"
+
+
+def fit(estimator, train, target):
+    with CALLS.open("a") as calls:
+        calls.write("fit\\n")
+    return estimator.fit(train.drop(columns=[target]), train[target])
+"""
+
     IRIS = """\
     loader: {_target_: sklearn.datasets.load_iris, as_frame: true}
     target: target

@@ -24,24 +24,26 @@ def register(app: typer.Typer) -> None:
         if json_:
             print_json(models[0] if address else models)
             return 0
-        out = console()
+        lines = []
         if not models:
-            out.print("The registry is empty: apply on the registry branch to register models.")
+            lines.append("The registry is empty: apply on the registry branch to register models.")
         for model in models:
             state = "active" if model["active"] else "retired"
-            out.print(
+            lines.append(
                 f"[bold]model.{model['name']}[/bold]  latest {model['latest'] or '-'} ({state})"
             )
             for stage, version in sorted(model["stages"].items()):
-                out.print(f"  {stage:<12} {version}")
+                lines.append(f"  {stage:<12} {version}")
             for v in model["versions"] if address else model["versions"][-5:]:
                 stages = ", ".join(v["stages"])
                 line = f"  {v['version']:<10} {v['registered_at']}  {v['commit'][:12]}  {v['by']}"
-                out.print(line + (f"  [{stages}]" if stages else ""))
+                lines.append(line + (f"  \\[{stages}]" if stages else ""))
             if address:
-                out.print("  history:")
+                lines.append("  history:")
                 for h in model["history"]:
                     what = h["event"] + (f" {h['stage']}" if h["stage"] else "")
                     version = h["version"] or ""
-                    out.print(f"    {h['at']}  {what:<22} {version:<10} {h['tag']}  {h['by']}")
+                    lines.append(f"    {h['at']}  {what:<22} {version:<10} {h['tag']}  {h['by']}")
+        # One print: Rich's per-call cost dominates with hundreds of models.
+        console().print("\n".join(lines), highlight=False)
         return 0

@@ -7,12 +7,17 @@ or not at all, and an existing tag is never moved.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time as _time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlcode.errors import GitError, MlcodeError
-from mlcode.registry.view import RegistryView, TagEvent, event_from_tag, fold
+from mlcode.fsutil import read_json, stat_key, write_json
+from mlcode.registry.tags import parse_tag
+from mlcode.registry.view import Model, RegistryView, TagEvent, event_from_tag, fold
 from mlcode.vcs import git, identity_args
 
 _FORMAT = "%1e".join(
@@ -26,6 +31,10 @@ _FORMAT = "%1e".join(
     ]
 )
 _END = "%1d"
+
+
+if TYPE_CHECKING:
+    from mlcode.state.types import Record
 
 
 class RegistryConflict(MlcodeError):
@@ -43,25 +52,99 @@ class NewTag:
 
 
 def read_events(root: Path) -> list[TagEvent]:
-    """Every annotated registry tag (lightweight tags are ignored, as GTO does)."""
+    """Every annotated registry tag (lightweight tags are ignored, as GTO does).
+
+    Cached in `.mlcode/registry.json` under a signature of the tag refs (the stat of
+    `packed-refs` and of every loose tag ref): a tag ref that did not change points at
+    the same immutable tag object, so the cache is exact. Saves the `git for-each-ref`
+    (~40 ms at 1,500 tags) on every plan and `mlcode registry`.
+    """
+    cache = root / ".mlcode" / "registry.json"
+    signature = _refs_signature(root)
+    if signature is not None:
+        cached = read_json(cache)
+        if isinstance(cached, dict) and cached.get("signature") == signature:
+            try:
+                return [_event(*row) for row in cached["rows"]]
+            except (TypeError, ValueError, KeyError):
+                pass
     try:
         out = git(root, "for-each-ref", f"--format={_FORMAT}{_END}", "refs/tags/")
     except GitError:
         return []
-    events = []
+    rows = []
     for chunk in out.split("\x1d"):
         fields = chunk.lstrip("\n").split("\x1e")
         if len(fields) != 6 or fields[1] != "tag":
             continue
         name, _type, commit, when, tagger, message = fields
-        event = event_from_tag(name, commit, int(when or 0), tagger, message.strip())
-        if event is not None:
-            events.append(event)
-    return events
+        if parse_tag(name) is not None:
+            rows.append([name, commit, int(when or 0), tagger, message.strip()])
+    if signature is not None and cache.parent.is_dir():
+        with contextlib.suppress(OSError):
+            write_json(cache, {"signature": signature, "rows": rows})
+    return [_event(*row) for row in rows]
+
+
+def _event(name: str, commit: str, when: int, tagger: str, message: str) -> TagEvent:
+    event = event_from_tag(name, commit, int(when), tagger, message)
+    if event is None:
+        raise ValueError(name)
+    return event
+
+
+def _refs_signature(root: Path) -> list | None:
+    """Stat of `.git/packed-refs` and of each loose ref under `.git/refs/tags`, or None
+    when `.git` is not a plain directory (worktrees: no cache)."""
+    gitdir = root / ".git"
+    if not gitdir.is_dir():
+        return None
+    loose: list[list] = []
+    stack = [(str(gitdir / "refs" / "tags"), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, f"{prefix}{entry.name}/"))
+            else:
+                st = entry.stat(follow_symlinks=False)
+                loose.append([prefix + entry.name, st.st_mtime_ns, st.st_size, st.st_ino])
+    loose.sort()
+    return [stat_key(gitdir / "packed-refs"), loose]
 
 
 def read_registry(root: Path) -> RegistryView:
+    """The registry view of every tag in the repository."""
     return fold(read_events(root))
+
+
+def read_version_records(
+    root: Path, view: RegistryView, needed: list[tuple[Model, str]]
+) -> dict[tuple[str, str], Record]:
+    """Records of (model, version) at their registration commits; fills in missing
+    fingerprints on the view's versions."""
+    if not needed:
+        return {}
+    from mlcode.address import Address, Kind
+    from mlcode.state.reuse import records_at
+
+    names = [
+        f"{model.versions[v].commit}:{Address(Kind.MODEL, model.name).record_path}"
+        for model, v in needed
+    ]
+    out: dict[tuple[str, str], Record] = {}
+    for (model, version), record in zip(needed, records_at(root, names), strict=True):
+        if record is None:
+            continue
+        out[(model.name, version)] = record
+        info = model.versions[version]
+        if info.fingerprint is None:
+            info.fingerprint = record.fingerprint
+    return out
 
 
 def tagger_identity(root: Path) -> str:

@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from mlcode.address import Address, Kind
 from mlcode.plan.types import RegistryFacts
-from mlcode.registry.gittags import read_registry
-from mlcode.registry.view import Model, RegistryView
-from mlcode.state.records import RecordProblem, parse_record_text
-from mlcode.state.types import Record
-from mlcode.vcs import cat_blobs, current_branch, uncommitted_inputs
+from mlcode.registry.gittags import read_registry, read_version_records
+from mlcode.registry.view import Model
+from mlcode.vcs import current_branch, uncommitted_inputs
 
 
 def observe_registry(root: Path, branch: str, names: Iterable[str]) -> RegistryFacts:
@@ -45,32 +42,3 @@ def observe_registry(root: Path, branch: str, names: Iterable[str]) -> RegistryF
         waits = f"a clean tree (uncommitted: {dirty[0]}{more})"
         return RegistryFacts(view, branch, False, records, waits)
     return RegistryFacts(view, branch, True, records)
-
-
-def read_version_records(
-    root: Path, view: RegistryView, needed: list[tuple[Model, str]]
-) -> dict[tuple[str, str], Record]:
-    """Records of (model, version) at their registration commits; fills in missing
-    fingerprints on the view's versions."""
-    if not needed:
-        return {}
-    names = [
-        f"{model.versions[v].commit}:{Address(Kind.MODEL, model.name).record_path}"
-        for model, v in needed
-    ]
-    out: dict[tuple[str, str], Record] = {}
-    texts = cat_blobs(root, names)
-    for (model, version), name, text in zip(needed, names, texts, strict=True):
-        if text is None:
-            continue
-        try:
-            record = parse_record_text(text, name)
-        except RecordProblem:
-            continue
-        if record is None:
-            continue
-        out[(model.name, version)] = record
-        info = model.versions[version]
-        if info.fingerprint is None:
-            info.fingerprint = record.fingerprint
-    return out

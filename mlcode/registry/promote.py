@@ -21,8 +21,7 @@ from pathlib import Path
 
 from mlcode.address import Address
 from mlcode.registry.decide import Decision, bump_part, decide, decide_retire
-from mlcode.registry.gittags import NewTag, create_tags, now, read_registry
-from mlcode.registry.observe import read_version_records
+from mlcode.registry.gittags import NewTag, create_tags, now, read_registry, read_version_records
 from mlcode.registry.tags import assign_tag, deprecate_tag, register_tag, unassign_tag
 from mlcode.registry.view import GATE_LINE, Model
 from mlcode.state.types import Record

@@ -86,11 +86,13 @@ def deprecate_tag(name: str, counter: int) -> str:
     return f"{name}@deprecated#{counter}"
 
 
-def version_key(version: str) -> tuple[int, int, int, int, str]:
-    """Sort key for `vX.Y.Z[-pre]`: releases after their pre-releases."""
+def version_key(version: str) -> tuple:
+    """Sort key for `vX.Y.Z[-pre][+build]` by SemVer precedence: a release after its
+    pre-releases; pre-release identifiers compared numerically where numeric."""
     core, _, pre = version[1:].partition("+")[0].partition("-")
     major, minor, patch = (int(p) for p in core.split("."))
-    return (major, minor, patch, 0 if pre else 1, pre)
+    idents = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split(".") if pre)
+    return (major, minor, patch, 0 if pre else 1, idents)
 
 
 def bump(highest: str | None, part: str) -> str:

@@ -50,12 +50,23 @@ def render_plan(plan: Plan) -> Text:
         out.append(f"  {change.action.value}\n", style=style)
         for reason in change.reasons:
             out.append(f"      {reason}\n", style="dim")
+        for gate in (change.promotion or {}).get("gates", []):
+            out.append(f"      gate {gate_text(gate)}\n", style="dim")
     if changed:
         out.append("\n")
     for note in plan.notes:
         out.append(f"Note: {note}\n", style="yellow")
     out.append(summary_line(plan))
     return out
+
+
+def gate_text(gate: dict) -> str:
+    """`accuracy >= 0.9: 0.97 ok` / `f1 >= champion - 0.01: pending (known after the build)`."""
+    state = {True: "ok", False: "failed", None: "pending"}[gate["ok"]]
+    value = "" if gate["value"] is None else f"{gate['value']:.4g} "
+    threshold = "" if gate["threshold"] is None else f" (threshold {gate['threshold']:.4g})"
+    note = f" ({gate['note']})" if gate.get("note") else ""
+    return f"{gate['expr']}: {value}{state}{threshold}{note}"
 
 
 def summary_line(plan: Plan) -> str:

@@ -67,13 +67,7 @@ class ReuseIndex:
         self._dirty = True
 
     def _read_blobs(self, objects: list[str]) -> None:
-        for name, text in zip(objects, cat_blobs(self.root, objects), strict=True):
-            if text is None:
-                continue
-            try:
-                record = parse_record_text(text, name)
-            except RecordProblem:
-                continue
+        for record in records_at(self.root, objects):
             if record is not None:
                 self.add(record)
 
@@ -100,3 +94,15 @@ class ReuseIndex:
                 {"version": REUSE_VERSION, "entries": self._entries, "scanned": self._scanned},
             )
             self._dirty = False
+
+
+def records_at(root: Path, objects: list[str]) -> list[Record | None]:
+    """The state records in `rev:path` blobs (None where missing, unreadable or not a
+    record), read in one `git cat-file --batch`."""
+    out: list[Record | None] = []
+    for name, text in zip(objects, cat_blobs(root, objects), strict=True):
+        try:
+            out.append(parse_record_text(text, name) if text is not None else None)
+        except RecordProblem:
+            out.append(None)
+    return out

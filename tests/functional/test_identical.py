@@ -11,18 +11,6 @@ def double(train, test, columns=()):
     return train, test
 """
 
-TRAIN = """\
-from pathlib import Path
-
-CALLS = Path(__file__).resolve().parent.parent / "trainer_calls.log"
-
-
-def fit(estimator, train, target):
-    with CALLS.open("a") as calls:
-        calls.write("fit\\n")
-    return estimator.fit(train.drop(columns=[target]), train[target])
-"""
-
 
 def test_identical_upstream_output_skips_downstream(project):
     # A comment added to the transform's module rebuilds the derived dataset; its output
@@ -40,7 +28,7 @@ def test_identical_upstream_output_skips_downstream(project):
             ),
             "pipelines/__init__.py": "",
             "pipelines/features.py": FEATURES,
-            "pipelines/train.py": TRAIN,
+            "pipelines/train.py": project.COUNTING_TRAINER,
             ".gitignore": "trainer_calls.log\n",
         }
     )

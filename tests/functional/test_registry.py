@@ -19,18 +19,6 @@ import mlcode
 
 BIN_DIR = Path(sys.executable).parent
 
-TRAIN = """\
-from pathlib import Path
-
-CALLS = Path(__file__).resolve().parent.parent / "trainer_calls.log"
-
-
-def fit(estimator, train, target):
-    with CALLS.open("a") as calls:
-        calls.write("fit\\n")
-    return estimator.fit(train.drop(columns=[target]), train[target])
-"""
-
 
 def _setup(project, stage: str | None = "production", gate: str = ">= 0.9", c: str = "1.0"):
     extra = f"gates: {{accuracy: '{gate}'}}\n"
@@ -44,16 +32,11 @@ def _setup(project, stage: str | None = "production", gate: str = ">= 0.9", c: s
                 "lr", train="pipelines.train.fit", extra=extra
             ),
             "pipelines/__init__.py": "",
-            "pipelines/train.py": TRAIN,
+            "pipelines/train.py": project.COUNTING_TRAINER,
             ".gitignore": "trainer_calls.log\n",
         }
     )
     project.commit("specs")
-
-
-def _calls(project) -> int:
-    path = project.root / "trainer_calls.log"
-    return len(path.read_text().splitlines()) if path.exists() else 0
 
 
 def gto_show(project) -> dict:
@@ -98,7 +81,7 @@ def test_stage_as_code_promote_gate_and_rollback(project):
     fingerprint = project.record("model.m")["fingerprint"]
     assert f"mlcode-fingerprint: {fingerprint}" in project.git("tag", "-l", "-n9", "m@v1.0.0")
     assert project.run("plan", "--detailed-exitcode").returncode == 0
-    assert _calls(project) == 1
+    assert project.trainer_calls() == 1
 
     # Changing only `stage:` plans promote and trains nothing.
     _edit_commit(project, "stage: production", "stage: staging")
@@ -106,17 +89,17 @@ def test_stage_as_code_promote_gate_and_rollback(project):
     assert project.actions(plan)["model.m"] == "promote"
     assert "stage: production -> staging" in project.reasons(plan, "model.m")
     project.apply()
-    assert _calls(project) == 1
+    assert project.trainer_calls() == 1
     assert gto_show(project)["m"]["stage"] == {"staging": "v1.0.0"}
     _edit_commit(project, "stage: staging", "stage: production")
     project.apply()
     assert gto_show(project)["m"]["stage"] == {"production": "v1.0.0"}
-    assert _calls(project) == 1
+    assert project.trainer_calls() == 1
 
     # A hyperparameter change that passes the gate: v1.1.0 (spec changed) takes over.
     change_commit = _edit_commit(project, "C: 1.0", "C: 0.5", "conf/estimator/lr.yaml")
     project.apply()
-    assert _calls(project) == 2
+    assert project.trainer_calls() == 2
     assert gto_show(project)["m"]["stage"] == {"production": "v1.1.0"}
 
     # `git revert` of it plans reuse; applying trains nothing and puts v1.0.0 back.
@@ -126,7 +109,7 @@ def test_stage_as_code_promote_gate_and_rollback(project):
     promotion = plan["changes"][1]["promotion"]
     assert (promotion["from_version"], promotion["to_version"]) == ("v1.1.0", "v1.0.0")
     project.apply()
-    assert _calls(project) == 2
+    assert project.trainer_calls() == 2
     assert gto_show(project)["m"]["stage"] == {"production": "v1.0.0"}
     assert project.run("plan", "--detailed-exitcode").returncode == 0
 
@@ -219,7 +202,7 @@ def test_retire_unassigns_and_deprecates(project):
     shown = gto_show(project)["m"]
     assert shown["version"] == "v1.0.1" and shown["stage"] == {}
     assert registry(project)["m"]["stages"] == {}
-    assert _calls(project) == 1
+    assert project.trainer_calls() == 1
 
 
 def test_feature_branch_registers_nothing_until_merged(project):
@@ -246,7 +229,7 @@ def test_feature_branch_registers_nothing_until_merged(project):
         "registered": True,
         "active": True,
     }
-    assert _calls(project) == 1
+    assert project.trainer_calls() == 1
 
 
 def test_dirty_tree_defers_registration(project):
@@ -328,3 +311,56 @@ def test_load_returns_the_recorded_estimator(project):
     assert round(accuracy_score(y, model.predict(x)), 10) == recorded
     done = project.run("show", "model.m#staging")
     assert done.returncode == 1 and "no version of model.m is in stage 'staging'" in done.stderr
+
+
+def test_git_push_is_atomic(project, tmp_path):
+    # --git-push sends the state commit and the new tags to origin in one atomic push;
+    # when origin refuses one ref, it receives none of them.
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    project.git("remote", "add", "origin", str(origin))
+    _setup(project)
+    done = project.apply("--git-push")
+    assert "Pushed the branch and the new tags to origin." in done.stdout
+
+    def remote(*args: str) -> str:
+        return subprocess.run(
+            ["git", "--git-dir", str(origin), *args], capture_output=True, text=True, check=True
+        ).stdout
+
+    assert remote("rev-parse", "main").strip() == project.git("rev-parse", "HEAD").strip()
+    assert sorted(remote("tag", "-l").split()) == ["m#production#1", "m@v1.0.0"]
+
+    # Someone else's m@v1.1.0 on origin: the push fails whole, origin's main stays put.
+    pushed = remote("rev-parse", "main").strip()
+    remote("tag", "m@v1.1.0", pushed)
+    _edit_commit(project, "C: 1.0", "C: 0.5", "conf/estimator/lr.yaml")
+    done = project.run("apply", "--auto-approve", "--git-push")
+    assert done.returncode == 1, project.output(done)
+    assert "atomic" in done.stderr
+    assert remote("rev-parse", "main").strip() == pushed
+    assert "m#production#3" not in remote("tag", "-l")
+
+
+def test_an_existing_tag_is_never_moved(project):
+    # Creating a batch of tags where one name exists already (another apply registered
+    # meanwhile) creates none of them and asks for a re-plan.
+    from mlcode.errors import MlcodeError
+    from mlcode.registry.gittags import NewTag, create_tags
+
+    _setup(project, stage=None)
+    head = project.git("rev-parse", "HEAD").strip()
+    project.git("tag", "-a", "-m", "theirs", "m@v1.0.0", head)
+    before = project.git("rev-parse", "m@v1.0.0").strip()
+    batch = [
+        NewTag("m@v1.0.1", head, "mine", 1_800_000_000),
+        NewTag("m@v1.0.0", head, "mine", 1_800_000_001),
+    ]
+    try:
+        create_tags(project.root, batch)
+    except MlcodeError as exc:
+        assert "m@v1.0.0 already exists" in exc.message and "plan" in exc.hint
+    else:
+        raise AssertionError("a clash must raise")
+    assert project.git("tag", "-l").split() == ["m@v1.0.0"]
+    assert project.git("rev-parse", "m@v1.0.0").strip() == before

@@ -24,6 +24,10 @@ CORE = [
     "state/types.py",
     "report/json.py",
     "report/text.py",
+    "registry/tags.py",
+    "registry/view.py",
+    "registry/gates.py",
+    "registry/decide.py",
 ]
 
 

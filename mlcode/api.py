@@ -223,7 +223,11 @@ def _intents(outcome: PlanOutcome, result: ApplyResult) -> list[Intent]:
     out = []
     for change in outcome.plan.changes:
         address = change.address
+        # A noop needs no registry work on the registry branch (the plan would have said
+        # register or promote); a blocked promotion there is already a plan note.
         if address.kind is not Kind.MODEL or address in result.failed:
+            continue
+        if change.action is Action.NOOP:
             continue
         if result.skipped.get(address, "").startswith("upstream"):
             continue
@@ -243,7 +247,6 @@ def _intents(outcome: PlanOutcome, result: ApplyResult) -> list[Intent]:
                 resource.stage,
                 gates,
                 previous,
-                reports_block=change.action is not Action.NOOP,
             )
         )
     return out

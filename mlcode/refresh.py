@@ -59,7 +59,7 @@ class Refresher:
             )
         self.save()
         names = [a.name for a in (*project.resources, *records) if a.kind is Kind.MODEL]
-        registry = observe_registry(self.root, project.settings.registry_branch, names)
+        registry = observe_registry(self.root, project.settings.registry_branch, names, self.reuse)
         return Observed(records, facts, self.reuse, head_commit(self.root), registry)
 
     def artifact_state(self, record: Record) -> ArtifactState:

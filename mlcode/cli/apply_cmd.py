@@ -81,8 +81,6 @@ def register(app: typer.Typer) -> None:
                 out.print(f"Registered {address} {version}.")
             for move in registry.moves:
                 out.print(f"Stage {move}.")
-            for note in registry.notes:
-                out.print(f"Note: {note}")
             for blocked in registry.blocked:
                 err.print(f"Blocked: {blocked}")
         for note in outcome.notes:

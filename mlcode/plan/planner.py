@@ -50,7 +50,9 @@ def fingerprint_of(
             return None
         inputs[str(dep)] = md5
     inputs.update({f"source:{k}": v for k, v in facts.sources.items()})
-    return fingerprint(resource.spec, inputs, facts.code, facts.env)
+    # Models are seeded from their address (apply.executor.seed_for): it is an input.
+    seed_source = str(resource.address) if resource.address.kind is Kind.MODEL else None
+    return fingerprint(resource.spec, inputs, facts.code, facts.env, seed_source)
 
 
 def record_inputs(resource: Resource, facts: Facts, upstream: Mapping[Address, str | None]):
@@ -151,9 +153,13 @@ def _with_registry(
         inputs: Mapping[str, str | None] = candidate.inputs
     else:
         inputs = {str(d): known.get(d) for d in resource.depends_on}
-    reference = record
-    if model is not None and model.highest:
-        reference = registry.records.get((name, model.highest), record)
+
+    def reference() -> Record | None:
+        """What a new version is compared with: the highest registered one's record."""
+        if model is not None and model.highest:
+            return registry.records.get((name, model.highest), record)
+        return record
+
     split_key = f"dataset.{resource.spec.get('dataset')}"
     split = inputs.get(split_key)
 
@@ -169,7 +175,7 @@ def _with_registry(
     decision = decide(
         model,
         candidate.fingerprint if candidate else None,
-        bump_part(reference, resource.spec, inputs),
+        lambda: bump_part(reference(), resource.spec, inputs),
         resource.stage,
         gates,
         candidate.metrics if candidate else None,

@@ -118,6 +118,12 @@ class ReuseLookup(Protocol):
     def get(self, fingerprint: str) -> Record | None: ...
 
 
+class VersionLookup(Protocol):
+    """The state record of a registered version, by (model name, version)."""
+
+    def get(self, key: tuple[str, str], default: Record | None = None) -> Record | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class RegistryFacts:
     """The registry as refresh read it: the folded tags; whether versions can be
@@ -128,7 +134,7 @@ class RegistryFacts:
     view: RegistryView
     branch: str
     on_branch: bool
-    records: Mapping[tuple[str, str], Record] = field(default_factory=dict)
+    records: VersionLookup = field(default_factory=dict)
     waits_for: str = ""
 
 

@@ -85,19 +85,20 @@ def bump_part(reference: Record | None, spec: Mapping[str, Any], inputs: Mapping
 def decide(
     model: Model | None,
     fingerprint: str | None,
-    part: str,
+    part: Callable[[], str],
     stage: str | None,
     gates: list[tuple[str, str]],
     metrics: Mapping[str, float] | None,
     champion: Callable[[str], Mapping[str, float] | None],
 ) -> Decision:
     """Registry work for a model whose current build has `fingerprint` (None: not built
-    yet) and `metrics` (None: unknown); `champion(version)` gives the champion's metrics
-    on the candidate's test split, or None when they are not known."""
+    yet) and `metrics` (None: unknown); `part()` says which version part a new
+    registration bumps (asked only then); `champion(version)` gives the champion's
+    metrics on the candidate's test split, or None when they are not known."""
     version = model.version_for(fingerprint) if model and fingerprint else None
     register = version is None
     if register:
-        version = bump(model.highest if model else None, part)
+        version = bump(model.highest if model else None, part() if model else "patch")
     held = model.current_stages() if model else {}
     unassign = tuple(sorted((s, v) for s, v in held.items() if s != stage))
     holder = held.get(stage) if stage else None

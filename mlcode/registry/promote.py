@@ -34,15 +34,13 @@ Scorer = Callable[[Record, Record], Mapping[str, float] | None]
 @dataclass(frozen=True, slots=True)
 class Intent:
     """One model as apply left it: its current record (None: retire it), its desired
-    stage and gates, the record it had before, and whether a blocked promotion is news
-    (apply exits 3) or was already reported by the plan."""
+    stage and gates, and the record it had before."""
 
     address: Address
     record: Record | None
     stage: str | None = None
     gates: tuple[tuple[str, str], ...] = ()
     previous: Record | None = None
-    reports_block: bool = True
 
 
 @dataclass
@@ -53,7 +51,6 @@ class RegistryOutcome:
     registered: dict[str, str] = field(default_factory=dict)
     moves: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
 
 
 def register_and_promote(
@@ -81,7 +78,7 @@ def register_and_promote(
             decision = _decide(intent, intent.record, model, records, scorer)
         if decision.blocked:
             note = decision.blocked_note(str(intent.address), str(intent.stage))
-            (outcome.blocked if intent.reports_block else outcome.notes).append(note)
+            outcome.blocked.append(note)
         fingerprint = intent.record.fingerprint if intent.record else ""
         tags += _tags(name, model, decision, head, clock, fingerprint)
         if decision.register and decision.version:
@@ -118,7 +115,7 @@ def _decide(
     decision = decide(
         model,
         record.fingerprint,
-        bump_part(reference, record.spec, record.inputs),
+        lambda: bump_part(reference, record.spec, record.inputs),
         intent.stage,
         list(intent.gates),
         record.metrics,

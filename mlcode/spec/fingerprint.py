@@ -1,7 +1,9 @@
 """Fingerprints and spec diffs: pure functions over resolved specs and input hashes.
 
 fingerprint = sha256(canonical JSON of {spec minus stage/gates/doc keys, input hashes,
-code hashes, env versions}). Two builds with equal fingerprints are interchangeable.
+code hashes, env versions[, seed source]}). Two builds with equal fingerprints are
+interchangeable. A model's address is its seed source: unseeded estimators get a seed
+derived from it, so two model specs with equal text still build different artifacts.
 """
 
 from __future__ import annotations
@@ -31,14 +33,17 @@ def fingerprint(
     inputs: Mapping[str, str | None],
     code: Mapping[str, str | None],
     env: Mapping[str, str | None],
+    seed_source: str | None = None,
 ) -> str:
     """The fingerprint of a resource (hex sha256)."""
-    material = {
+    material: dict[str, Any] = {
         "spec": fingerprint_spec(spec),
         "inputs": dict(inputs),
         "code": dict(code),
         "env": dict(env),
     }
+    if seed_source is not None:
+        material["seed_source"] = seed_source
     return hashlib.sha256(canonical(material).encode()).hexdigest()
 
 

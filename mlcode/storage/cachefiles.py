@@ -27,7 +27,7 @@ def cache_dir(root: Path) -> Path:
 
 def cached_file(root: Path, md5: str | None) -> Path | None:
     """The cache object of a file with this md5, or None when it is not cached."""
-    if not md5 or len(md5) != 32:
+    if not md5 or len(md5.removesuffix(".dir")) != 32:
         return None
     path = cache_dir(root) / "files" / "md5" / md5[:2] / md5[2:]
     return path if path.is_file() else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import os
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 
 from mlcode.errors import StorageError
 from mlcode.fsutil import atomic_write
+from mlcode.storage.cachefiles import cached_file
 
 
 class DvcStore:
@@ -121,6 +123,14 @@ class DvcStore:
         try:
             with quiet():
                 repo.cloud.pull([HashInfo("md5", h) for h in hashes])
+                # A `.dir` object lists the directory's files; they come separately.
+                files = set()
+                for h in hashes:
+                    listing = cached_file(self.root, h)
+                    if h.endswith(".dir") and listing is not None:
+                        files |= {e["md5"] for e in json.loads(listing.read_text())}
+                if files:
+                    repo.cloud.pull([HashInfo("md5", h) for h in sorted(files)])
         except Exception as exc:
             raise StorageError(
                 f"cannot fetch from the DVC remote: {exc}", "check it with `dvc remote list`"

@@ -364,3 +364,27 @@ def test_an_existing_tag_is_never_moved(project):
         raise AssertionError("a clash must raise")
     assert project.git("tag", "-l").split() == ["m@v1.0.0"]
     assert project.git("rev-parse", "m@v1.0.0").strip() == before
+
+
+def test_load_fetches_from_the_dvc_remote(project, tmp_path):
+    # With neither the work-tree copy nor the DVC cache, load fetches the version's
+    # artifact from the DVC remote.
+    import shutil
+
+    remote = tmp_path / "dvc-remote"
+    subprocess.run(
+        [str(BIN_DIR / "dvc"), "remote", "add", "-d", "local", str(remote)],
+        cwd=project.root,
+        check=True,
+        capture_output=True,
+    )
+    _setup(project)
+    project.apply()
+    subprocess.run(
+        [str(BIN_DIR / "dvc"), "push", "-q"], cwd=project.root, check=True, capture_output=True
+    )
+    shutil.rmtree(project.root / "artifacts/models/m")
+    shutil.rmtree(project.root / ".dvc/cache")
+    model = mlcode.load("model.m@v1.0.0", start=project.root)
+    assert type(model).__name__ == "LogisticRegression"
+    assert (project.root / ".dvc/cache/files/md5").is_dir()

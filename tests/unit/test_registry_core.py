@@ -280,22 +280,28 @@ HELD = ("m@v1.0.0 c1 10 a", "m#prod#1 c1 11")
 
 def test_decide_registers_a_new_model_at_1_0_0():
     # A model the registry has never seen gets v1.0.0 and, with a stage, takes it unopposed.
-    d = decide(None, fp("a"), "major", "prod", [("acc", ">= champion")], {"acc": 0.5}, no_champion)
+    d = decide(
+        None, fp("a"), lambda: "major", "prod", [("acc", ">= champion")], {"acc": 0.5}, no_champion
+    )
     assert replace(d, gates=()) == Decision("v1.0.0", register=True, assign="prod")
     assert d.reasons() == ["prod: (none) -> v1.0.0"]
-    assert decide(None, fp("a"), "major", None, [], None, no_champion) == Decision("v1.0.0", True)
+    assert decide(None, fp("a"), lambda: "major", None, [], None, no_champion) == Decision(
+        "v1.0.0", True
+    )
 
 
 def test_decide_reuses_a_registered_fingerprint():
     # A build whose fingerprint is already registered is not registered again nor moved.
-    d = decide(model(*HELD), fp("a"), "patch", "prod", [], {}, no_champion)
+    d = decide(model(*HELD), fp("a"), lambda: "patch", "prod", [], {}, no_champion)
     assert (d, d.promotion()) == (Decision("v1.0.0"), None)
 
 
 def test_decide_moves_a_stage_from_its_holder():
     # A new version taking a held stage assigns it and unassigns the old holder.
     gates = [("acc", ">= champion - 0.01")]
-    d = decide(model(*HELD), fp("b"), "minor", "prod", gates, {"acc": 0.9}, lambda v: {"acc": 0.9})
+    d = decide(
+        model(*HELD), fp("b"), lambda: "minor", "prod", gates, {"acc": 0.9}, lambda v: {"acc": 0.9}
+    )
     assert replace(d, gates=()) == Decision(
         "v1.1.0", True, "prod", "v1.0.0", unassign=(("prod", "v1.0.0"),)
     )
@@ -311,7 +317,9 @@ def test_decide_moves_a_stage_from_its_holder():
 
 def test_decide_failing_gate_blocks_the_move():
     # A failed gate keeps the stage with its holder: no assign, no unassign of the holder.
-    d = decide(model(*HELD), fp("b"), "patch", "prod", [("acc", ">= 0.9")], {"acc": 0.5}, unscored)
+    d = decide(
+        model(*HELD), fp("b"), lambda: "patch", "prod", [("acc", ">= 0.9")], {"acc": 0.5}, unscored
+    )
     assert replace(d, gates=()) == Decision("v1.0.1", True, None, "v1.0.0", blocked=True)
     assert d.blocked_note("model.m", "prod") == (
         "model.m: promotion to prod blocked by gate acc >= 0.9: 0.5 (threshold 0.9) failed"
@@ -320,17 +328,17 @@ def test_decide_failing_gate_blocks_the_move():
 
 def test_decide_pending_gate_still_plans_the_move():
     # Before the build, gates are undecided: the move is planned and marked pending.
-    d = decide(model(*HELD), None, "patch", "prod", [("acc", ">= 0.9")], None, unscored)
+    d = decide(model(*HELD), None, lambda: "patch", "prod", [("acc", ">= 0.9")], None, unscored)
     assert (d.version, d.register, d.assign, d.pending_gates) == ("v1.0.1", True, "prod", True)
 
 
 def test_decide_unassigns_stages_the_spec_does_not_name():
     # Dropping the spec's stage unassigns every stage; keeping one unassigns only the others.
     m = model(*HELD, "m#dev#2 c1 12")
-    dropped = decide(m, fp("a"), "patch", None, [], {}, no_champion)
+    dropped = decide(m, fp("a"), lambda: "patch", None, [], {}, no_champion)
     assert dropped == Decision("v1.0.0", unassign=(("dev", "v1.0.0"), ("prod", "v1.0.0")))
     assert dropped.reasons() == ["dev: v1.0.0 -> (none)", "prod: v1.0.0 -> (none)"]
-    kept = decide(m, fp("a"), "patch", "prod", [], {}, no_champion)
+    kept = decide(m, fp("a"), lambda: "patch", "prod", [], {}, no_champion)
     assert kept == Decision("v1.0.0", unassign=(("dev", "v1.0.0"),))
 
 

@@ -50,6 +50,8 @@ class ApplyOutcome:
     registry: RegistryOutcome | None = None
     notes: list[str] = field(default_factory=list)
     pushed: bool = False
+    pushed_objects: int = 0
+    remote: str | None = None
 
     @property
     def exit_code(self) -> int:
@@ -89,13 +91,33 @@ def plan(
     targets: Iterable[str] = (),
     replace: Iterable[str] = (),
     overrides: Iterable[str] = (),
+    refresh_remote: bool = False,
 ) -> PlanOutcome:
-    """Make a plan (no side effects beyond `.mlcode/` caches; runs no user code)."""
-    return _plan(open_repo(start), targets, replace, overrides)
+    """Make a plan (no side effects beyond `.mlcode/` caches; runs no user code).
+
+    With `refresh_remote`, asks the DVC remote which recorded artifacts it holds (the
+    only case in which plan touches the network or imports DVC).
+    """
+    repo = open_repo(start)
+    if not refresh_remote:
+        return _plan(repo, targets, replace, overrides)
+    from mlcode.spec.resolve import read_settings
+    from mlcode.workspace import store
+
+    artifacts = store(repo.root, read_settings(repo.root).remote)
+    try:
+        return _plan(repo, targets, replace, overrides, None, artifacts)
+    finally:
+        artifacts.close()
 
 
 def _plan(
-    repo: Repo, targets, replace, overrides, on_project: Callable[[Project], None] | None = None
+    repo: Repo,
+    targets,
+    replace,
+    overrides,
+    on_project: Callable[[Project], None] | None = None,
+    remote: Any = None,
 ) -> PlanOutcome:
     from mlcode.graph.build import resource_graph
     from mlcode.plan.planner import make_plan
@@ -115,8 +137,28 @@ def _plan(
             "unreadable state records:\n  " + "\n  ".join(refresher.record_problems),
             "restore them from Git (`git checkout -- FILE`)",
         )
+    if remote is not None:
+        _check_remote(remote, observed)
     result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
     return PlanOutcome(result, project, dag, observed, project.composed)
+
+
+def _check_remote(remote: Any, observed: Observed) -> None:
+    """`--refresh remote`: mark each recorded artifact the remote holds or lacks."""
+    from dataclasses import replace as _replace
+
+    from mlcode.errors import StorageError
+
+    if remote.remote_name() is None:
+        raise StorageError(
+            "--refresh remote: no DVC remote is configured",
+            "set `remote:` in conf/mlcode.yaml, `dvc remote add -d NAME URL` or `mlcode init`",
+        )
+    records = {a: r for a, r in observed.records.items() if a in observed.facts}
+    missing = remote.missing_on_remote(sorted({r.artifact.md5 for r in records.values()}))
+    for address, record in records.items():
+        on_remote = record.artifact.md5 not in missing
+        observed.facts[address] = _replace(observed.facts[address], on_remote=on_remote)
 
 
 def apply(
@@ -129,9 +171,14 @@ def apply(
     lock_timeout: float = 0.0,
     commit: bool = True,
     git_push: bool = False,
+    push: bool = True,
+    refresh_remote: bool = False,
 ) -> ApplyOutcome:
-    """Plan, confirm, build, record, commit, then register and promote (DESIGN 5)."""
+    """Plan, confirm, build, record, push the new artifacts, commit, then register and
+    promote (DESIGN 5). A failed push still commits the records (the artifacts are in
+    the local cache) but registers nothing, then raises StorageError."""
     from mlcode.apply.executor import Workspace, apply_plan
+    from mlcode.errors import StorageError
     from mlcode.lock import ApplyLock
     from mlcode.spec.resolve import read_settings
     from mlcode.workspace import runner, store
@@ -140,13 +187,20 @@ def apply(
     with ApplyLock(repo.cache_dir / "lock", timeout=lock_timeout):
         # Builds of an interrupted apply are never published: drop them.
         shutil.rmtree(repo.cache_dir / "tmp", ignore_errors=True)
-        run = runner(jobs or read_settings(repo.root).jobs or os.cpu_count() or 1)
-        artifacts = store(repo.root)
+        settings = read_settings(repo.root)
+        run = runner(jobs or settings.jobs or os.cpu_count() or 1)
+        artifacts = store(repo.root, settings.remote)
+        push_error: StorageError | None = None
         try:
             # Start the build workers' imports (~2 s of scikit-learn and pandas) while
             # the plan is made and shown; a plan with nothing to build stops them again.
             outcome = _plan(
-                repo, targets, replace, (), lambda p: run.start(_installed_modules(repo.root, p))
+                repo,
+                targets,
+                replace,
+                (),
+                lambda p: run.start(_installed_modules(repo.root, p)),
+                artifacts if refresh_remote else None,
             )
             plan_ = outcome.plan
             result_outcome = ApplyOutcome(plan_)
@@ -169,6 +223,11 @@ def apply(
                 on_event,
                 forced=frozenset(Address.parse(r) for r in replace),
             )
+            if push:
+                try:
+                    _push_artifacts(artifacts, result, result_outcome)
+                except StorageError as exc:
+                    push_error = exc
         finally:
             run.close()
             artifacts.close()
@@ -177,12 +236,31 @@ def apply(
         result_outcome.applied = True
         if commit:
             result_outcome.commit = _commit(repo, plan_, result)
+            if push_error is not None:
+                raise push_error  # never a tag for an artifact the remote lacks
             _registry_step(repo, outcome, result, result_outcome)
         else:
             result_outcome.notes.append("registration waits: --no-commit")
+        if push_error is not None:
+            raise push_error
         if git_push:
             _push(repo, outcome, result_outcome)
         return result_outcome
+
+
+def _push_artifacts(artifacts: Any, result: ApplyResult, done: ApplyOutcome) -> None:
+    """Apply step 3: upload what this apply built, restored or repaired."""
+    hashes = sorted({r.artifact.md5 for r in result.records.values()})
+    if not hashes:
+        return
+    if artifacts.remote_name() is None:
+        done.notes.append(
+            "no DVC remote configured: artifacts stay in the local cache "
+            "(set `remote:` in conf/mlcode.yaml or run `mlcode init`)"
+        )
+        return
+    done.pushed_objects = artifacts.push(hashes)
+    done.remote = artifacts.describe_remote()
 
 
 def _registry_step(
@@ -581,6 +659,95 @@ def load(ref: str, start: str | os.PathLike[str] | None = None) -> Any:
     return joblib.load(path)
 
 
+@dataclass
+class TransferOutcome:
+    """What push or pull did: per address `pushed`/`pulled`/`present`/`failed: why`,
+    objects moved, and the remote used."""
+
+    results: dict[str, str] = field(default_factory=dict)
+    objects: int = 0
+    remote: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not any(v.startswith("failed") for v in self.results.values())
+
+
+def _recorded(repo: Repo, addresses: Iterable[str]) -> dict[Address, Record]:
+    from mlcode.state.records import RecordIndex
+
+    records, problems = RecordIndex(repo.root, repo.cache_dir / "index.json").load()
+    if problems:
+        raise PlanError("unreadable state records:\n  " + "\n  ".join(problems))
+    wanted = [Address.parse(a) for a in addresses]
+    for address in wanted:
+        if address not in records:
+            raise MlcodeError(f"{address} has no recorded state", "run `mlcode apply` first")
+    return {a: records[a] for a in (wanted or sorted(records))}
+
+
+def push(
+    start: str | os.PathLike[str] | None = None,
+    addresses: Iterable[str] = (),
+    on_progress: Callable[[str], None] = lambda address: None,
+) -> TransferOutcome:
+    """Upload the recorded artifacts (all, or those of `addresses`) to the DVC remote."""
+    from mlcode.spec.resolve import read_settings
+    from mlcode.workspace import store
+
+    repo = open_repo(start)
+    records = _recorded(repo, addresses)
+    artifacts = store(repo.root, read_settings(repo.root).remote)
+    out = TransferOutcome()
+    try:
+        out.remote = artifacts.describe_remote()
+        for address, record in records.items():
+            out.objects += artifacts.push([record.artifact.md5])
+            out.results[str(address)] = "pushed"
+            on_progress(str(address))
+    finally:
+        artifacts.close()
+    return out
+
+
+def pull(
+    start: str | os.PathLike[str] | None = None,
+    addresses: Iterable[str] = (),
+    on_progress: Callable[[str], None] = lambda address: None,
+) -> TransferOutcome:
+    """Download and check out every recorded artifact not present (or not intact)
+    locally, then check each one against its record."""
+    from mlcode.plan.types import ArtifactState
+    from mlcode.refresh import Refresher
+    from mlcode.spec.resolve import read_settings
+    from mlcode.workspace import store
+
+    repo = open_repo(start)
+    records = _recorded(repo, addresses)
+    refresher = Refresher(repo.root, repo.cache_dir)
+    todo = {a: r for a, r in records.items() if refresher.artifact_state(r) is not ArtifactState.OK}
+    out = TransferOutcome({str(a): "present" for a in records if a not in todo})
+    if not todo:
+        return out
+    artifacts = store(repo.root, read_settings(repo.root).remote)
+    try:
+        out.remote = artifacts.describe_remote()
+        for address, record in todo.items():
+            failed = artifacts.restore([address.record_path])
+            # Check what landed against the record, not only DVC's word for it.
+            state = refresher.artifact_state(record)
+            if failed or state is not ArtifactState.OK:
+                out.results[str(address)] = "failed: not on the remote or does not match its record"
+            else:
+                out.results[str(address)] = "pulled"
+                out.objects += len(record.artifact.files) + 1
+            on_progress(str(address))
+    finally:
+        artifacts.close()
+        refresher.save()
+    return out
+
+
 def init(start: str | os.PathLike[str] | None = None) -> list[str]:
     """Scaffold a project in the current Git repository; returns what it created."""
     from mlcode.scaffold import scaffold
@@ -597,6 +764,8 @@ __all__ = [
     "load",
     "parse_overrides",
     "plan",
+    "pull",
+    "push",
     "registry",
     "show",
     "validate",

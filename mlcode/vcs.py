@@ -151,6 +151,7 @@ def uncommitted_inputs(root: Path) -> list[str]:
         p
         for p in dirty_paths(root)
         if not (p.startswith("artifacts/") and p.endswith((".dvc", "/.gitignore")))
+        and "__pycache__/" not in p  # bytecode of the project's own modules
     ]
 
 

@@ -42,10 +42,10 @@ def runner(jobs: int):
     return LocalRunner(jobs)
 
 
-def store(root: Path):
-    """The artifact store (DVC)."""
+def store(root: Path, remote: str | None = None):
+    """The artifact store (DVC); `remote` is the settings' `remote:` (name or URL)."""
     from mlcode.storage.dvc import DvcStore
 
     if not (root / ".dvc").is_dir():
         raise MlcodeError("this repository has no DVC setup (.dvc/)", "run `mlcode init`")
-    return DvcStore(root)
+    return DvcStore(root, remote)

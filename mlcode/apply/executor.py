@@ -140,7 +140,7 @@ class _Walk:
         if (
             action is Action.REPAIR
             and record is not None
-            and self._restore(address, record, "repaired")
+            and self._restore(address, record, "repaired", write=False)
         ):
             return True
         fp = fingerprint_of(resource, facts, self.digest)
@@ -165,11 +165,14 @@ class _Walk:
         self._submit(address, resource)
         return False
 
-    def _restore(self, address: Address, record: Record, how: str) -> bool:
+    def _restore(self, address: Address, record: Record, how: str, write: bool = True) -> bool:
+        """Check out `record`'s artifact (writing the record first unless it is already
+        the one on disk, as for a repair); False when it could not be restored."""
         start = time.perf_counter()
         path = self.ws.root / address.record_path
         previous = path.read_bytes() if path.exists() else None
-        write_record(self.ws.root, record)
+        if write:
+            write_record(self.ws.root, record)
         if self.store.restore([address.record_path]):
             if previous is None:
                 path.unlink(missing_ok=True)

@@ -20,6 +20,9 @@ def run_task(task: BuildTask) -> BuildResult:
     with open(task.log_path, "w", encoding="utf-8") as log, _captured(log):
         print(f"building {task.address}", flush=True)
         try:
+            # The project's modules are imported from its work tree: leave no
+            # __pycache__ there (it would be an untracked change in the user's repo).
+            sys.dont_write_bytecode = True
             if task.root not in sys.path:
                 sys.path.insert(0, task.root)
             metrics = _build(task)

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from mlcode.cli.plan_cmd import REPLACE_HELP, TARGET_HELP
+from mlcode.cli.plan_cmd import REFRESH_HELP, REPLACE_HELP, TARGET_HELP, refresh_remote
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +25,10 @@ def register(app: typer.Typer) -> None:
         git_push: bool = typer.Option(
             False, "--git-push", help="Push the commit and the new tags to origin, atomically."
         ),
+        no_push: bool = typer.Option(
+            False, "--no-push", help="Do not upload new artifacts to the DVC remote."
+        ),
+        refresh: str = typer.Option(None, "--refresh", help=REFRESH_HELP),
     ) -> int:
         """Build what the plan says, store artifacts through DVC, commit the records, then
         (on the registry branch, clean tree) register versions and move stages as tags.
@@ -66,6 +70,8 @@ def register(app: typer.Typer) -> None:
             lock_timeout=lock_timeout,
             commit=not no_commit,
             git_push=git_push,
+            push=not no_push,
+            refresh_remote=refresh_remote(refresh),
         )
         if not outcome.applied:
             out.print(render_plan(outcome.plan), end="")
@@ -73,6 +79,8 @@ def register(app: typer.Typer) -> None:
         if result is not None and result.failed:
             for address, (error, log) in result.failed.items():
                 err.print(f"Error: {address} failed: {error}\n  log: {log}")
+        if outcome.remote:
+            out.print(f"Pushed {outcome.pushed_objects} new objects to {outcome.remote}.")
         if outcome.commit:
             out.print(f"Committed state records as {outcome.commit[:12]}.")
         registry = outcome.registry

@@ -11,7 +11,15 @@ import sys
 
 import typer
 
-from mlcode.cli import apply_cmd, init_cmd, plan_cmd, registry_cmd, show_cmd, validate_cmd
+from mlcode.cli import (
+    apply_cmd,
+    init_cmd,
+    plan_cmd,
+    registry_cmd,
+    show_cmd,
+    transfer_cmd,
+    validate_cmd,
+)
 
 app = typer.Typer(
     name="mlcode",
@@ -22,7 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-for module in (init_cmd, validate_cmd, plan_cmd, apply_cmd, show_cmd, registry_cmd):
+for module in (init_cmd, validate_cmd, plan_cmd, apply_cmd, show_cmd, registry_cmd, transfer_cmd):
     module.register(app)
 
 

@@ -6,6 +6,16 @@ import typer
 
 TARGET_HELP = "Limit to this address and what it needs upstream (repeatable)."
 REPLACE_HELP = "Force a rebuild of this address (repeatable)."
+REFRESH_HELP = "'remote': also ask the DVC remote which recorded artifacts it holds."
+
+
+def refresh_remote(value: str | None) -> bool:
+    """`--refresh remote` -> True; anything else is a usage error."""
+    if value in (None, ""):
+        return False
+    if value != "remote":
+        raise typer.BadParameter(f"unknown refresh {value!r} (only: remote)")
+    return True
 
 
 def register(app: typer.Typer) -> None:
@@ -20,17 +30,25 @@ def register(app: typer.Typer) -> None:
         detailed_exitcode: bool = typer.Option(
             False, "--detailed-exitcode", help="Exit 2 when the plan has changes."
         ),
+        refresh: str = typer.Option(None, "--refresh", help=REFRESH_HELP),
     ) -> int:
         """Compare the specs with what was built and show every change and its reason.
 
         Example: mlcode plan --target model.wine_rf model.wine_rf:estimator.n_estimators=300
+
+        Example: mlcode plan --refresh remote
         """
         from mlcode import api
         from mlcode.cli.output import console, print_json
         from mlcode.report.json import plan_to_dict
         from mlcode.report.text import render_plan
 
-        outcome = api.plan(targets=target, replace=replace, overrides=overrides or ())
+        outcome = api.plan(
+            targets=target,
+            replace=replace,
+            overrides=overrides or (),
+            refresh_remote=refresh_remote(refresh),
+        )
         if json_:
             print_json(plan_to_dict(outcome.plan))
         else:

@@ -238,6 +238,15 @@ def _plan_node(
         if facts.artifact is ArtifactState.CORRUPT:
             after = Snapshot(fp, spec, record.artifact.md5, record.version, record.metrics)
             return Change(address, Action.REPAIR, ("local copy corrupt",), before, after)
+        if facts.on_remote is False:
+            how = (
+                "push the local copy again"
+                if facts.artifact is ArtifactState.OK
+                else "restore it from the cache or rebuild it, then push"
+            )
+            after = Snapshot(fp, spec, record.artifact.md5, record.version, record.metrics)
+            reason = f"the remote lacks the recorded artifact: {how}"
+            return Change(address, Action.REPAIR, (reason,), before, after)
         after = Snapshot(fp, spec, record.artifact.md5, record.version, record.metrics)
         return Change(address, Action.NOOP, (), before, after)
     earlier = observed.reuse.get(fp)

@@ -104,12 +104,14 @@ class Plan:
 @dataclass(frozen=True, slots=True)
 class Facts:
     """What refresh observed for one resource: hashes of its code files and source
-    files, versions of its distributions, and the state of its recorded artifact."""
+    files, versions of its distributions, the state of its recorded artifact's local
+    copy, and (with --refresh remote) whether the remote holds it."""
 
     code: Mapping[str, str | None]
     sources: Mapping[str, str | None]
     env: Mapping[str, str | None]
     artifact: ArtifactState | None = None
+    on_remote: bool | None = None  # None: the remote was not asked (no --refresh remote)
 
 
 class ReuseLookup(Protocol):

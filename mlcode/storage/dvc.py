@@ -18,14 +18,24 @@ from mlcode.errors import StorageError
 from mlcode.fsutil import atomic_write
 from mlcode.storage.cachefiles import cached_file
 
+MLCODE_REMOTE = "mlcode"
+
 
 class DvcStore:
-    """Adds artifact directories to the DVC cache and checks them out again."""
+    """Adds artifact directories to the DVC cache, checks them out again, and moves
+    them to and from the remote.
 
-    def __init__(self, root: Path) -> None:
+    The remote (DESIGN 2): `remote` from the settings (a DVC remote name, or a URL that
+    becomes the remote `mlcode` in `.dvc/config.local` with `verify = true`), else DVC's
+    default remote, else none (push is skipped with a note).
+    """
+
+    def __init__(self, root: Path, remote: str | None = None) -> None:
         self.root = root
+        self.remote = remote
         self._repo: Any = None
         self._warming: Any = None
+        self._remote_name: str | bool | None = False  # False: not resolved yet
 
     def warm(self) -> None:
         """Import and open DVC in a background thread (~0.6 s) while builds run."""
@@ -107,39 +117,177 @@ class DvcStore:
                 with quiet():
                     repo.checkout(targets=[target], force=True)
             except Exception:
-                failed.append(target)
-                continue
+                if not self._fetch_and_checkout(target):
+                    failed.append(target)
+                    continue
             _ignore(self.root / target.removesuffix(".dvc"))  # as after `dvc add`
         return failed
 
+    def _fetch_and_checkout(self, target: str) -> bool:
+        """The cache lacks `target`'s objects: fetch them from the remote, check out."""
+        if self.remote_name() is None:
+            return False
+        repo = self._open()
+        try:
+            with quiet():
+                repo.fetch(targets=[target], remote=self.remote_name())
+                repo.checkout(targets=[target], force=True)
+        except Exception:
+            return False
+        return True
+
+    # remote ----------------------------------------------------------------------------
+    def remote_name(self) -> str | None:
+        """The DVC remote to use (None: there is none)."""
+        if self._remote_name is not False:
+            return self._remote_name  # type: ignore[return-value]
+        repo = self._open()
+        remotes = repo.config.get("remote", {})
+        name: str | None
+        if self.remote and self.remote in remotes:
+            name = self.remote
+        elif self.remote:
+            url = self.remote
+            if "://" not in url and not os.path.isabs(url):
+                url = str((self.root / url).resolve())
+            if remotes.get(MLCODE_REMOTE, {}).get("url") != url:
+                with repo.config.edit("local") as conf:
+                    conf["remote"][MLCODE_REMOTE] = {"url": url, "verify": True}
+            name = MLCODE_REMOTE
+        else:
+            name = repo.config.get("core", {}).get("remote") or None
+        self._remote_name = name
+        return name
+
+    def describe_remote(self) -> str:
+        name = self.remote_name()
+        if name is None:
+            return "(none)"
+        url = self._open().config.get("remote", {}).get(name, {}).get("url", "?")
+        return f"{name} ({url})"
+
+    def _odb(self) -> Any:
+        name = self.remote_name()
+        if name is None:
+            raise StorageError(
+                "no DVC remote is configured",
+                "set `remote:` in conf/mlcode.yaml, `dvc remote add -d NAME URL`, "
+                "or run `mlcode init`",
+            )
+        return self._open().cloud.get_remote_odb(name, "push")
+
+    def _parts(self, hashes: list[str], odb: Any = None) -> tuple[list[str], list[str]]:
+        """(file hashes, `.dir` hashes) making up these objects; a `.dir` listing is read
+        from the local cache, else from `odb`."""
+        files: set[str] = set()
+        dirs: list[str] = []
+        for h in hashes:
+            if not h.endswith(".dir"):
+                files.add(h)
+                continue
+            dirs.append(h)
+            listing = _listing(cached_file(self.root, h), odb, h)
+            files |= {entry["md5"] for entry in listing or []}
+        return sorted(files), dirs
+
+    def push(self, hashes: list[str]) -> int:
+        """Upload these objects (a `.dir` with its files, files first) to the remote;
+        returns how many objects were transferred."""
+        if not hashes:
+            return 0
+        odb = self._odb()
+        repo = self._open()
+        from dvc_data.hashfile.hash_info import HashInfo
+
+        files, dirs = self._parts(hashes)
+        done = 0
+        cache = repo.cache.local
+        try:
+            with quiet():
+                for batch in (files, dirs):  # a listing never lands before its files
+                    # Not `cloud.push`: it trusts DVC's index of what the remote holds,
+                    # which is exactly what is wrong when the remote lost objects.
+                    result = repo.cloud.transfer(
+                        cache, odb, [HashInfo("md5", h) for h in batch], cache_odb=cache
+                    )
+                    if result.failed:
+                        failed = sorted(h.value for h in result.failed)
+                        raise StorageError(
+                            f"could not push {len(failed)} objects to {self.describe_remote()}"
+                            f" (first: {failed[0]})",
+                            "check the remote, then run `mlcode push`",
+                        )
+                    done += len(result.transferred)
+        except StorageError:
+            raise
+        except Exception as exc:
+            raise StorageError(
+                f"cannot push to the DVC remote {self.describe_remote()}: {exc}",
+                "check the remote, then run `mlcode push`",
+            ) from None
+        return done
+
+    def missing_on_remote(self, hashes: list[str]) -> set[str]:
+        """Those of `hashes` the remote lacks (a `.dir` lacks when any of its files does)."""
+        if not hashes:
+            return set()
+        odb = self._odb()
+        try:
+            missing = set()
+            for h in hashes:
+                if not odb.exists(h):
+                    missing.add(h)
+                    continue
+                files, _dirs = self._parts([h], odb)
+                if files and len(list(odb.oids_exist(files))) != len(files):
+                    missing.add(h)
+            return missing
+        except Exception as exc:
+            raise StorageError(
+                f"cannot ask the DVC remote {self.describe_remote()}: {exc}",
+                "check the remote (`dvc remote list`), or plan without --refresh remote",
+            ) from None
+
     def fetch(self, hashes: list[str]) -> None:
-        """Download these objects (a `.dir` hash brings its files) from the default DVC
-        remote into the local cache."""
+        """Download these objects (a `.dir` hash brings its files) from the remote into
+        the local cache; objects the remote content does not match are refused (the
+        remotes mlcode configures have `verify = true`)."""
         if not hashes:
             return
+        odb = self._odb()
         repo = self._open()
         from dvc_data.hashfile.hash_info import HashInfo
 
         try:
             with quiet():
-                repo.cloud.pull([HashInfo("md5", h) for h in hashes])
-                # A `.dir` object lists the directory's files; they come separately.
-                files = set()
-                for h in hashes:
-                    listing = cached_file(self.root, h)
-                    if h.endswith(".dir") and listing is not None:
-                        files |= {e["md5"] for e in json.loads(listing.read_text())}
+                # first the objects themselves (a `.dir` listing), then a listing's files
+                repo.cloud.pull([HashInfo("md5", h) for h in hashes], remote=self.remote_name())
+                files, _dirs = self._parts(hashes, odb)
                 if files:
-                    repo.cloud.pull([HashInfo("md5", h) for h in sorted(files)])
+                    repo.cloud.pull([HashInfo("md5", h) for h in files], remote=self.remote_name())
         except Exception as exc:
             raise StorageError(
-                f"cannot fetch from the DVC remote: {exc}", "check it with `dvc remote list`"
+                f"cannot fetch from the DVC remote {self.describe_remote()}: {exc}",
+                "check it with `dvc remote list`",
             ) from None
 
     def close(self) -> None:
         if self._repo is not None:
             self._repo.close()
             self._repo = None
+
+
+def _listing(local: Path | None, odb: Any, md5: str) -> list[dict[str, Any]] | None:
+    """The entries of a `.dir` object, from the local cache or the remote."""
+    try:
+        if local is not None:
+            return json.loads(local.read_text())
+        if odb is not None:
+            with odb.fs.open(odb.oid_to_path(md5), "r") as handle:
+                return json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 def _ignore(folder: Path) -> None:

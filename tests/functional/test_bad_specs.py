@@ -48,6 +48,24 @@ CASES = {
         "conf/models/bad.yaml",
         ["alias"],
     ),
+    "undeclared_stage": (
+        {
+            "conf/models/bad.yaml": MODEL_HEAD
+            + "estimator: {_target_: sklearn.linear_model.LogisticRegression}\n"
+            + "stage: prod\n"
+        },
+        "conf/models/bad.yaml",
+        ["stage", "unknown stage 'prod'", "staging, production"],
+    ),
+    "bad_gate": (
+        {
+            "conf/models/bad.yaml": MODEL_HEAD
+            + "estimator: {_target_: sklearn.linear_model.LogisticRegression}\n"
+            + "gates: {accuracy: 'at least 0.9'}\n"
+        },
+        "conf/models/bad.yaml",
+        ["gates.accuracy", "at least 0.9"],
+    ),
     "target_not_allowed": (
         {"conf/models/bad.yaml": MODEL_HEAD + "estimator: {_target_: os.system}\n"},
         "conf/models/bad.yaml",

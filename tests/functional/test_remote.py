@@ -1,0 +1,154 @@
+"""Remotes end to end: apply pushes, a fresh clone pulls, lost or corrupt artifacts heal.
+
+The remote is a real DVC local-directory remote named by `remote:` in the settings;
+training runs are counted through the trainer's call log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+
+def _setup(project, remote: Path) -> None:
+    project.gen(
+        {
+            "conf/mlcode.yaml": f"remote: {remote}\n",
+            "conf/datasets/iris.yaml": project.IRIS,
+            "conf/estimator/tree.yaml": project.TREE,
+            "conf/models/m.yaml": project.model_spec("tree", train="pipelines.train.fit"),
+            "pipelines/__init__.py": "",
+            "pipelines/train.py": project.COUNTING_TRAINER,
+            ".gitignore": "trainer_calls.log\n",
+        }
+    )
+    project.commit("specs")
+
+
+def _objects(folder: Path) -> set[str]:
+    """md5 names of the objects stored under a DVC cache or remote directory."""
+    base = folder / "files" / "md5"
+    return {p.parent.name + p.name for p in base.rglob("*") if p.is_file()}
+
+
+def _md5(path: Path) -> str:
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def _clone(project, tmp_path: Path):
+    """A fresh `git clone` of the project, as the same kind of Project helper."""
+    root = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(project.root), str(root)], check=True)
+    return type(project)(root)
+
+
+def test_apply_pushes_and_a_fresh_clone_pulls(project, tmp_path):
+    # Apply uploads every new artifact; a fresh clone plans a no-op that says to pull,
+    # and after `mlcode pull` every artifact is present, matches its record, and the
+    # plan stays a no-op.
+    remote = tmp_path / "remote"
+    _setup(project, remote)
+    done = project.apply()
+    assert "new objects to mlcode" in done.stdout
+    record = project.record("model.m")
+    wanted = {record["artifact"]["md5"].removesuffix(".dir"), *record["artifact"]["files"].values()}
+    assert wanted <= {o.removesuffix(".dir") for o in _objects(remote)}
+
+    clone = _clone(project, tmp_path)
+    plan = clone.plan()
+    assert set(clone.actions(plan).values()) == {"noop"}
+    assert plan["notes"] == ["2 artifacts not present locally: run mlcode pull"]
+    pulled = clone.run("pull")
+    assert pulled.returncode == 0, clone.output(pulled)
+    assert "Pulled 2 artifacts" in pulled.stdout
+    for rel, md5 in record["artifact"]["files"].items():
+        assert _md5(clone.root / "artifacts/models/m" / rel) == md5
+    again = clone.run("plan", "--detailed-exitcode")
+    assert again.returncode == 0 and "Note" not in again.stdout, clone.output(again)
+    assert clone.trainer_calls() == 0
+
+
+def test_artifact_lost_everywhere_is_rebuilt_with_its_recorded_hash(project, tmp_path):
+    # The remote lost the model's objects and there is no local copy or cache: plan
+    # --refresh remote says repair; apply rebuilds it byte-identically and pushes it.
+    remote = tmp_path / "remote"
+    _setup(project, remote)
+    project.apply()
+    record = project.record("model.m")
+    for md5 in [record["artifact"]["md5"], *record["artifact"]["files"].values()]:
+        (remote / "files/md5" / md5[:2] / md5[2:]).unlink()
+        (project.root / ".dvc/cache/files/md5" / md5[:2] / md5[2:]).unlink(missing_ok=True)
+    shutil.rmtree(project.root / "artifacts/models/m")
+
+    assert project.actions(project.plan())["model.m"] == "noop"  # no network without the flag
+    plan = project.plan("--refresh", "remote")
+    assert project.actions(plan) == {"dataset.iris": "noop", "model.m": "repair"}
+    assert any("remote lacks" in r for r in project.reasons(plan, "model.m"))
+    project.apply("--refresh", "remote")
+    assert project.trainer_calls() == 2
+    assert project.record("model.m")["artifact"] == record["artifact"]
+    after = project.run("plan", "--refresh", "remote", "--detailed-exitcode")
+    assert after.returncode == 0, project.output(after)
+
+
+def test_remote_loss_with_a_good_local_copy_pushes_it_again(project, tmp_path):
+    # Only the remote lost it: repair pushes the local copy again, training nothing.
+    remote = tmp_path / "remote"
+    _setup(project, remote)
+    project.apply()
+    shutil.rmtree(remote)
+    plan = project.plan("--refresh", "remote")
+    assert project.actions(plan) == {"dataset.iris": "repair", "model.m": "repair"}
+    project.apply("--refresh", "remote")
+    assert project.trainer_calls() == 1
+    assert project.run("plan", "--refresh", "remote", "--detailed-exitcode").returncode == 0
+
+
+def test_corrupt_local_copy_is_restored_without_training(project, tmp_path):
+    # A corrupted local artifact plans repair and comes back from the cache, or from the
+    # remote when the cache lost it too; the trainer never runs.
+    remote = tmp_path / "remote"
+    _setup(project, remote)
+    project.apply()
+    model = project.root / "artifacts/models/m/model.joblib"
+    good = _md5(model)
+    for lose_cache in (False, True):
+        model.write_bytes(b"tampered")
+        if lose_cache:
+            shutil.rmtree(project.root / ".dvc/cache")
+        plan = project.plan()
+        assert project.actions(plan)["model.m"] == "repair"
+        assert project.reasons(plan, "model.m") == ["local copy corrupt"]
+        project.apply()
+        assert _md5(model) == good
+        assert project.trainer_calls() == 1
+
+
+def test_pull_refuses_an_object_replaced_on_the_remote(project, tmp_path):
+    # The remote mlcode configures verifies what it downloads: an object whose content
+    # was replaced is refused, and pull exits 1 naming the artifact.
+    remote = tmp_path / "remote"
+    _setup(project, remote)
+    project.apply()
+    md5 = project.record("model.m")["artifact"]["files"]["model.joblib"]
+    target = remote / "files/md5" / md5[:2] / md5[2:]
+    target.chmod(0o644)
+    target.write_bytes(b"not the model")
+    clone = _clone(project, tmp_path)
+    done = clone.run("pull")
+    assert done.returncode == 1, clone.output(done)
+    assert "model.m: failed" in done.stderr
+    assert not (clone.root / "artifacts/models/m/model.joblib").exists()
+    config = (clone.root / ".dvc/config.local").read_text()
+    assert "verify = True" in config
+
+
+def test_no_remote_is_a_note_not_an_error(project):
+    # Without any remote configured, apply keeps artifacts local and says so.
+    project.gen({"conf/datasets/iris.yaml": project.IRIS})
+    done = project.apply()
+    assert "no DVC remote configured" in done.stdout
+    assert json.loads(project.run("plan", "--json").stdout)["notes"] == []

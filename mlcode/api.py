@@ -640,9 +640,10 @@ def load(ref: str, start: str | os.PathLike[str] | None = None) -> Any:
     path = local if md5 and local.is_file() and file_md5(local) == md5 else None
     path = path or cached_file(repo.root, md5)
     if path is None:
+        from mlcode.spec.resolve import read_settings
         from mlcode.workspace import store
 
-        artifacts = store(repo.root)
+        artifacts = store(repo.root, read_settings(repo.root).remote)
         try:
             artifacts.fetch([record.artifact.md5])
         finally:
@@ -748,6 +749,42 @@ def pull(
     return out
 
 
+def gc(
+    start: str | os.PathLike[str] | None = None, remote: bool = False, dry_run: bool = False
+) -> dict[str, Any]:
+    """Remove cache (and with `remote`, remote) objects that no state record refers to:
+    not the work tree's, not one at the tip of any branch, not any registered version's
+    (deprecated ones included). Returns what was kept and freed, per place."""
+    from mlcode.registry.gittags import read_registry, read_version_records
+    from mlcode.spec.resolve import read_settings
+    from mlcode.state.reuse import records_at
+    from mlcode.vcs import git
+    from mlcode.workspace import store
+
+    repo = open_repo(start)
+    keep_records = list(_recorded(repo, ()).values())
+    tips = git(repo.root, "for-each-ref", "--format=%(objectname)", "refs/heads", "refs/remotes")
+    names = []
+    for tip in sorted(set(tips.split())):
+        listed = git(repo.root, "ls-tree", "-r", "--name-only", tip, "--", "artifacts")
+        names += [f"{tip}:{p}" for p in listed.splitlines() if p.endswith(".dvc")]
+    keep_records += [r for r in records_at(repo.root, names) if r is not None]
+    view = read_registry(repo.root)
+    versions = [(m, v) for m in view.models.values() for v in m.versions]
+    keep_records += list(read_version_records(repo.root, view, versions).values())
+    hashes = {r.artifact.md5 for r in keep_records}
+    hashes |= {md5 for r in keep_records for _path, md5 in r.artifact.files}
+    artifacts = store(repo.root, read_settings(repo.root).remote)
+    try:
+        keep = artifacts.expand(hashes)
+        out = artifacts.collect_garbage(keep, remote, dry_run)
+    finally:
+        artifacts.close()
+    out["referenced_artifacts"] = len({r.artifact.md5 for r in keep_records})
+    out["dry_run"] = dry_run
+    return out
+
+
 def init(start: str | os.PathLike[str] | None = None) -> list[str]:
     """Scaffold a project in the current Git repository; returns what it created."""
     from mlcode.scaffold import scaffold
@@ -760,6 +797,7 @@ __all__ = [
     "ApplyOutcome",
     "PlanOutcome",
     "apply",
+    "gc",
     "init",
     "load",
     "parse_overrides",

@@ -13,6 +13,7 @@ import typer
 
 from mlcode.cli import (
     apply_cmd,
+    gc_cmd,
     init_cmd,
     plan_cmd,
     registry_cmd,
@@ -30,7 +31,16 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-for module in (init_cmd, validate_cmd, plan_cmd, apply_cmd, show_cmd, registry_cmd, transfer_cmd):
+for module in (
+    init_cmd,
+    validate_cmd,
+    plan_cmd,
+    apply_cmd,
+    show_cmd,
+    registry_cmd,
+    transfer_cmd,
+    gc_cmd,
+):
     module.register(app)
 
 

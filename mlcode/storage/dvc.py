@@ -248,6 +248,41 @@ class DvcStore:
                 "check the remote (`dvc remote list`), or plan without --refresh remote",
             ) from None
 
+    def expand(self, hashes: set[str]) -> set[str]:
+        """`hashes` plus the files every `.dir` among them lists (local cache, else the
+        remote when one is configured)."""
+        odb = self._odb() if self.remote_name() is not None else None
+        files, _dirs = self._parts(sorted(hashes), odb)
+        return set(hashes) | set(files)
+
+    def collect_garbage(self, keep: set[str], remote: bool, dry_run: bool) -> dict[str, Any]:
+        """Delete objects (cache, and with `remote` the remote) whose md5 is not in
+        `keep`; returns counts and bytes, per place."""
+        out: dict[str, Any] = {}
+        places = [("cache", self._open().cache.local)]
+        if remote:
+            places.append(("remote", self._odb()))
+        for place, odb in places:
+            removed = freed = kept = 0
+            try:
+                for oid in list(odb.all()):
+                    if oid in keep:
+                        kept += 1
+                        continue
+                    path = odb.oid_to_path(oid)
+                    try:
+                        size = odb.fs.size(path) or 0
+                    except OSError:
+                        size = 0
+                    if not dry_run:
+                        odb.fs.remove(path)
+                    removed += 1
+                    freed += size
+            except Exception as exc:
+                raise StorageError(f"gc of the {place} failed: {exc}", "run it again") from None
+            out[place] = {"removed": removed, "freed_bytes": freed, "kept": kept}
+        return out
+
     def fetch(self, hashes: list[str]) -> None:
         """Download these objects (a `.dir` hash brings its files) from the remote into
         the local cache; objects the remote content does not match are refused (the

@@ -152,3 +152,43 @@ def test_no_remote_is_a_note_not_an_error(project):
     done = project.apply()
     assert "no DVC remote configured" in done.stdout
     assert json.loads(project.run("plan", "--json").stdout)["notes"] == []
+
+
+def test_gc_keeps_registered_versions_and_frees_the_rest(project, tmp_path):
+    # gc --remote frees what only a deleted branch referred to, keeps every registered
+    # version (each still loads from the remote alone), and says how many bytes it freed.
+    import mlcode
+
+    remote = tmp_path / "remote"
+    _setup(project, remote)
+    project.gen({"conf/models/m.yaml": project.read("conf/models/m.yaml") + "stage: production\n"})
+    project.commit("stage")
+    project.apply()  # v1.0.0
+    project.replace("conf/estimator/tree.yaml", "max_depth: 3", "max_depth: 2")
+    project.commit("depth 2")
+    project.apply()  # v1.1.0
+    project.git("checkout", "-q", "-b", "experiment")
+    project.replace("conf/estimator/tree.yaml", "max_depth: 2", "max_depth: 5")
+    project.commit("depth 5")
+    project.apply()  # built and pushed, never registered
+    garbage = project.record("model.m")["artifact"]["files"]["model.joblib"]
+    project.git("checkout", "-q", "main")
+    project.git("branch", "-q", "-D", "experiment")
+    project.apply()  # back to depth 2: restored, nothing built
+    assert project.trainer_calls() == 3
+
+    dry = project.run("gc", "--remote", "--dry-run", "--json")
+    assert dry.returncode == 0, project.output(dry)
+    assert json.loads(dry.stdout)["remote"]["removed"] > 0
+    assert garbage in _objects(remote)
+    done = project.run("gc", "--remote")
+    assert done.returncode == 0, project.output(done)
+    assert "remote: freed" in done.stdout and "remote: freed 0 bytes" not in done.stdout
+    assert garbage not in _objects(remote) | _objects(project.root / ".dvc/cache")
+
+    shutil.rmtree(project.root / ".dvc/cache")
+    shutil.rmtree(project.root / "artifacts/models/m")
+    for version in ("v1.0.0", "v1.1.0"):
+        assert mlcode.load(f"model.m@{version}", start=project.root).max_depth in (2, 3)
+    assert project.run("pull").returncode == 0
+    assert project.run("plan", "--detailed-exitcode").returncode == 0

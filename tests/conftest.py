@@ -167,6 +167,25 @@ class Project:
     def reasons(plan: Mapping[str, Any], address: str) -> list[str]:
         return next(c["reasons"] for c in plan["changes"] if c["address"] == address)
 
+    def gen_counted_model(self, extra: Mapping[str, str] | None = None) -> None:
+        """dataset.iris and model.m (a decision tree trained by COUNTING_TRAINER)."""
+        self.gen(
+            {
+                "conf/datasets/iris.yaml": self.IRIS,
+                "conf/estimator/tree.yaml": self.TREE,
+                "conf/models/m.yaml": self.model_spec("tree", train="pipelines.train.fit"),
+                "pipelines/__init__.py": "",
+                "pipelines/train.py": self.COUNTING_TRAINER,
+                ".gitignore": "trainer_calls.log\n",
+                **(extra or {}),
+            }
+        )
+
+    def clone(self, dest: Path) -> Project:
+        """A fresh `git clone` of this project at `dest`."""
+        subprocess.run(["git", "clone", "-q", str(self.root), str(dest)], check=True)
+        return Project(dest)
+
     def trainer_calls(self) -> int:
         """How often `COUNTING_TRAINER` ran in this project."""
         path = self.root / "trainer_calls.log"

@@ -9,22 +9,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 
 def _setup(project, remote: Path) -> None:
-    project.gen(
-        {
-            "conf/mlcode.yaml": f"remote: {remote}\n",
-            "conf/datasets/iris.yaml": project.IRIS,
-            "conf/estimator/tree.yaml": project.TREE,
-            "conf/models/m.yaml": project.model_spec("tree", train="pipelines.train.fit"),
-            "pipelines/__init__.py": "",
-            "pipelines/train.py": project.COUNTING_TRAINER,
-            ".gitignore": "trainer_calls.log\n",
-        }
-    )
+    project.gen_counted_model({"conf/mlcode.yaml": f"remote: {remote}\n"})
     project.commit("specs")
 
 
@@ -36,13 +25,6 @@ def _objects(folder: Path) -> set[str]:
 
 def _md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
-
-
-def _clone(project, tmp_path: Path):
-    """A fresh `git clone` of the project, as the same kind of Project helper."""
-    root = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(project.root), str(root)], check=True)
-    return type(project)(root)
 
 
 def test_apply_pushes_and_a_fresh_clone_pulls(project, tmp_path):
@@ -57,7 +39,7 @@ def test_apply_pushes_and_a_fresh_clone_pulls(project, tmp_path):
     wanted = {record["artifact"]["md5"].removesuffix(".dir"), *record["artifact"]["files"].values()}
     assert wanted <= {o.removesuffix(".dir") for o in _objects(remote)}
 
-    clone = _clone(project, tmp_path)
+    clone = project.clone(tmp_path / "clone")
     plan = clone.plan()
     assert set(clone.actions(plan).values()) == {"noop"}
     assert plan["notes"] == ["2 artifacts not present locally: run mlcode pull"]
@@ -137,7 +119,7 @@ def test_pull_refuses_an_object_replaced_on_the_remote(project, tmp_path):
     target = remote / "files/md5" / md5[:2] / md5[2:]
     target.chmod(0o644)
     target.write_bytes(b"not the model")
-    clone = _clone(project, tmp_path)
+    clone = project.clone(tmp_path / "clone")
     done = clone.run("pull")
     assert done.returncode == 1, clone.output(done)
     assert "model.m: failed" in done.stderr

@@ -119,28 +119,13 @@ def s3_project(project, s3_server, monkeypatch):
         ["remote", "modify", "s3", "verify", "true"],
     ):
         subprocess.run([str(DVC), *args], cwd=project.root, check=True, capture_output=True)
-    project.gen(
-        {
-            "conf/datasets/iris.yaml": project.IRIS,
-            "conf/estimator/tree.yaml": project.TREE,
-            "conf/models/m.yaml": project.model_spec("tree", train="pipelines.train.fit"),
-            "pipelines/__init__.py": "",
-            "pipelines/train.py": project.COUNTING_TRAINER,
-            ".gitignore": "trainer_calls.log\n",
-        }
-    )
+    project.gen_counted_model()
     project.commit("specs and the S3 remote")
     return project, fs, prefix
 
 
 def _object(prefix: str, md5: str) -> str:
     return f"{prefix}/files/md5/{md5[:2]}/{md5[2:]}"
-
-
-def _clone(project, tmp_path):
-    root = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(project.root), str(root)], check=True)
-    return type(project)(root)
 
 
 def test_push_pull_and_repair_against_s3(s3_project, tmp_path):
@@ -154,7 +139,7 @@ def test_push_pull_and_repair_against_s3(s3_project, tmp_path):
     for md5 in [record["artifact"]["md5"], *files.values()]:
         assert fs.exists(_object(prefix, md5)), md5
 
-    clone = _clone(project, tmp_path)
+    clone = project.clone(tmp_path / "clone")
     assert clone.plan()["notes"] == ["2 artifacts not present locally: run mlcode pull"]
     pulled = clone.run("pull")
     assert pulled.returncode == 0, clone.output(pulled)
@@ -180,7 +165,7 @@ def test_pull_refuses_an_object_replaced_on_s3(s3_project, tmp_path):
     project.apply()
     md5 = project.record("model.m")["artifact"]["files"]["model.joblib"]
     fs.pipe(_object(prefix, md5), b"not the model")
-    clone = _clone(project, tmp_path)
+    clone = project.clone(tmp_path / "clone")
     done = clone.run("pull")
     assert done.returncode == 1, clone.output(done)
     assert "model.m: failed" in done.stderr

@@ -20,6 +20,7 @@ from mlcode.cli import (
     show_cmd,
     transfer_cmd,
     validate_cmd,
+    verify_cmd,
 )
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ for module in (
     registry_cmd,
     transfer_cmd,
     gc_cmd,
+    verify_cmd,
 ):
     module.register(app)
 

@@ -83,6 +83,17 @@ class ReuseIndex:
         entry = self._entries.get(fingerprint)
         return record_from_json(entry["meta"], entry["outs"]) if entry else None
 
+    def find_artifact(self, address: str, digest: str) -> Record | None:
+        """A record of `address` whose artifact has content `digest` (any build)."""
+        for entry in self._entries.values():
+            meta = entry["meta"]
+            if meta.get("address") != address:
+                continue
+            record = record_from_json(meta, entry["outs"])
+            if record.artifact.digest == digest:
+                return record
+        return None
+
     def __contains__(self, fingerprint: object) -> bool:
         return fingerprint in self._entries
 

@@ -732,13 +732,18 @@ def pull(
         return out
     artifacts = store(repo.root, read_settings(repo.root).remote)
     try:
-        out.remote = artifacts.describe_remote()
+        out.remote = artifacts.describe_remote() if artifacts.remote_name() else ""
         for address, record in todo.items():
             failed = artifacts.restore([address.record_path])
             # Check what landed against the record, not only DVC's word for it.
             state = refresher.artifact_state(record)
             if failed or state is not ArtifactState.OK:
-                out.results[str(address)] = "failed: not on the remote or does not match its record"
+                why = (
+                    "not in the local cache, and no DVC remote is configured"
+                    if artifacts.remote_name() is None
+                    else "not on the remote, or its content does not match the record"
+                )
+                out.results[str(address)] = f"failed: {why}"
             else:
                 out.results[str(address)] = "pulled"
                 out.objects += len(record.artifact.files) + 1

@@ -36,4 +36,6 @@ def register(app: typer.Typer) -> None:
                     out.print(f"  env: {line}")
                 for line in report.differences:
                     out.print(f"  {line}")
+                for line in report.notes:
+                    out.print(f"  note: {line}")
         return 0 if all(r.ok for r in reports) else 1

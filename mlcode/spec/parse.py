@@ -15,7 +15,9 @@ from mlcode.errors import SpecProblem
 from mlcode.spec.types import DOC_KEYS, DatasetSpec, ModelSpec, Settings, Split
 
 DATASET_KEYS = frozenset({"loader", "source", "from", "transform", "target", "split", "code"})
-MODEL_KEYS = frozenset({"dataset", "estimator", "train", "metrics", "gates", "stage", "code"})
+MODEL_KEYS = frozenset(
+    {"dataset", "estimator", "train", "metrics", "gates", "stage", "code", "verify"}
+)
 SETTINGS_KEYS = frozenset({"stages", "remote", "registry", "executor", "allowed_targets", "env"})
 GATE_RE = re.compile(r"^\s*(>=|<=|>|<|==)\s*(champion(\s*[-+]\s*\d+(\.\d+)?)?|-?\d+(\.\d+)?)\s*$")
 
@@ -160,6 +162,7 @@ def parse_model(
     if stage is not None and stage not in stages:
         out.add("stage", f"unknown stage {stage!r} (stages: {', '.join(stages)})")
     _code(data.get("code"), root, out)
+    _verify_policy(data.get("verify"), out)
     if out.problems:
         return None, out.problems
     spec = ModelSpec(
@@ -171,6 +174,23 @@ def parse_model(
         stage=stage,
     )
     return spec, []
+
+
+def _verify_policy(value: Any, out: _Collector) -> None:
+    """`verify: {deterministic: false, tolerance: 0.02}` for trainers that are not
+    byte-for-byte repeatable: `mlcode verify` then compares metrics within tolerance."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        out.add("verify", "must be a mapping like {deterministic: false, tolerance: 0.02}")
+        return
+    for key in sorted(set(map(str, value)) - {"deterministic", "tolerance"}):
+        out.add(f"verify.{key}", "unknown key (allowed: deterministic, tolerance)")
+    if not isinstance(value.get("deterministic", True), bool):
+        out.add("verify.deterministic", "must be true or false")
+    tolerance = value.get("tolerance", 0.0)
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float) or tolerance < 0:
+        out.add("verify.tolerance", "must be a number >= 0")
 
 
 def _unknown_keys(data: dict[str, Any], allowed: frozenset[str], out: _Collector) -> None:

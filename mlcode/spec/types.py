@@ -14,8 +14,8 @@ from typing import Any
 from mlcode.address import Address
 
 DOC_KEYS = frozenset({"description", "owner", "tags"})
-# Keys that never enter a fingerprint: promotion policy and documentation.
-NON_FINGERPRINT_KEYS = DOC_KEYS | {"stage", "gates"}
+# Keys that never enter a fingerprint: promotion and verification policy, documentation.
+NON_FINGERPRINT_KEYS = DOC_KEYS | {"stage", "gates", "verify"}
 SENSITIVE = "(sensitive)"
 _SECRET_WORDS = frozenset({"token", "password", "passwd", "secret", "key", "apikey"})
 

@@ -30,7 +30,7 @@ def test_validate_reports_every_problem(cli_project):
         "  conf/models/a.yaml: estimator._target_: 'os.system' is not allowed "
         "(allowed_targets: sklearn, pipelines)\n"
         "  conf/models/b.yaml: colour: unknown key (allowed: code, dataset, description, "
-        "estimator, gates, metrics, owner, stage, tags, train)\n"
+        "estimator, gates, metrics, owner, stage, tags, train, verify)\n"
         "  conf/models/b.yaml: dataset: no dataset 'missing' (conf/datasets/missing.yaml)\n"
         "Hint: fix the spec files named above, then re-run\n"
     )

@@ -174,3 +174,26 @@ def test_gc_keeps_registered_versions_and_frees_the_rest(project, tmp_path):
         assert mlcode.load(f"model.m@{version}", start=project.root).max_depth in (2, 3)
     assert project.run("pull").returncode == 0
     assert project.run("plan", "--detailed-exitcode").returncode == 0
+
+
+def test_noop_plan_imports_no_dvc_and_asks_no_remote(project, tmp_path):
+    # With a remote configured, a no-op plan still imports neither DVC nor a storage
+    # client nor scikit-learn, and does not notice that the remote vanished.
+    import subprocess
+    import sys
+
+    remote = tmp_path / "remote"
+    _setup(project, remote)
+    project.apply()
+    shutil.rmtree(remote)
+    probe = (
+        "import sys\n"
+        "from mlcode.cli.main import run\n"
+        "code = run(['plan', '--detailed-exitcode'])\n"
+        "heavy = ('dvc', 'dvc_data', 'dvc_s3', 's3fs', 'botocore', 'sklearn', 'git', 'hydra')\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=project.root, capture_output=True, text=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout + done.stderr

@@ -56,3 +56,39 @@ def test_hand_edited_metrics_fail_naming_the_metric(project):
     assert f"metric accuracy: recorded 0.999, rebuilt {real}" in report["differences"]
     assert report["env"][0].startswith("numpy 0.0.1 recorded, ")
     assert report["differences"][0] == "library versions differ (see env)"
+
+
+NOISY = """\
+import random
+
+
+def fit(estimator, train, target):
+    estimator.set_params(random_state=random.randrange(1_000_000))
+    return estimator.fit(train.drop(columns=[target]), train[target])
+"""
+
+
+def test_nondeterministic_trainer_is_compared_by_metrics_within_tolerance(project):
+    # A trainer marked `verify: {deterministic: false, tolerance: ...}` builds different
+    # bytes every time; verify compares its metrics within the tolerance instead.
+    project.gen(
+        {
+            "conf/datasets/iris.yaml": project.IRIS,
+            "conf/estimator/forest.yaml": (
+                "_target_: sklearn.ensemble.RandomForestClassifier\nn_estimators: 5\n"
+            ),
+            "conf/models/noisy.yaml": project.model_spec(
+                "forest",
+                train="pipelines.noisy.fit",
+                extra="verify: {deterministic: false, tolerance: 0.2}\n",
+            ),
+            "pipelines/__init__.py": "",
+            "pipelines/noisy.py": NOISY,
+        }
+    )
+    project.commit("noisy")
+    project.apply()
+    done = project.run("verify", "model.noisy", "--json")
+    assert done.returncode == 0, project.output(done)
+    (report,) = json.loads(done.stdout)
+    assert report["ok"] and "metrics compared within 0.2" in report["notes"][0]

@@ -10,6 +10,7 @@ import os
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlcode.address import Address
@@ -143,6 +144,53 @@ def _plan(
     return PlanOutcome(result, project, dag, observed, project.composed)
 
 
+def save_plan(outcome: PlanOutcome, path: str | os.PathLike[str], targets=(), replace=()) -> None:
+    """Write `outcome`'s plan with its binding (`plan --out FILE`); secrets redacted."""
+    from mlcode.fsutil import write_json
+    from mlcode.plan.planfile import KIND, VERSION
+    from mlcode.report.json import plan_to_dict
+
+    repo = open_repo(outcome.project.root)
+    data = {
+        "kind": KIND,
+        "version": VERSION,
+        "plan": plan_to_dict(outcome.plan),
+        "binding": _binding(repo, outcome, targets, replace),
+    }
+    write_json(path, data)
+
+
+def _binding(repo: Repo, outcome: PlanOutcome, targets, replace) -> dict:
+    from mlcode.fsutil import file_md5
+    from mlcode.plan.planfile import binding
+    from mlcode.registry.gittags import read_events
+    from mlcode.spec.resolve import SETTINGS_FILE
+
+    files = {SETTINGS_FILE} | {f for r in outcome.project.resources.values() for f in r.files}
+    files |= {c.address.spec_path for c in outcome.plan.changes}
+    hashes = {}
+    for rel in files:
+        path = repo.root / rel
+        hashes[rel] = file_md5(path) if path.is_file() else None
+    tags = [e.tag for e in read_events(repo.root)]
+    return binding(outcome.plan, outcome.observed, hashes, tags, targets, replace)
+
+
+def load_plan(path: str | os.PathLike[str]) -> dict:
+    """Read a saved plan; PlanError when it is not one."""
+    from mlcode.fsutil import read_json
+    from mlcode.plan.planfile import KIND, VERSION
+
+    data = read_json(path)
+    if not isinstance(data, dict) or data.get("kind") != KIND:
+        raise PlanError(
+            f"{path} is not a saved mlcode plan", "make one with `mlcode plan --out FILE`"
+        )
+    if data.get("version") != VERSION:
+        raise PlanError(f"{path} is a saved plan of another format ({data.get('version')})")
+    return data
+
+
 def _check_remote(remote: Any, observed: Observed) -> None:
     """`--refresh remote`: mark each recorded artifact the remote holds or lacks."""
     from dataclasses import replace as _replace
@@ -173,6 +221,7 @@ def apply(
     git_push: bool = False,
     push: bool = True,
     refresh_remote: bool = False,
+    plan_file: str | os.PathLike[str] | None = None,
 ) -> ApplyOutcome:
     """Plan, confirm, build, record, push the new artifacts, commit, then register and
     promote (DESIGN 5). A failed push still commits the records (the artifacts are in
@@ -184,6 +233,10 @@ def apply(
     from mlcode.workspace import runner, store
 
     repo = open_repo(start)
+    saved = load_plan(plan_file) if plan_file is not None else None
+    if saved is not None:  # a saved plan carries its own scope, and was reviewed
+        targets, replace = saved["binding"]["targets"], saved["binding"]["replace"]
+        confirm = lambda plan: True  # noqa: E731
     with ApplyLock(repo.cache_dir / "lock", timeout=lock_timeout):
         # Builds of an interrupted apply are never published: drop them.
         shutil.rmtree(repo.cache_dir / "tmp", ignore_errors=True)
@@ -203,6 +256,16 @@ def apply(
                 artifacts if refresh_remote else None,
             )
             plan_ = outcome.plan
+            if saved is not None:
+                from mlcode.plan.planfile import stale_reasons
+
+                fresh = _binding(repo, outcome, targets, replace)
+                moved = stale_reasons(saved["binding"], fresh)
+                if moved:
+                    raise PlanError(
+                        f"the saved plan {plan_file} is stale:\n  " + "\n  ".join(moved),
+                        "make a new one with `mlcode plan --out FILE`",
+                    )
             result_outcome = ApplyOutcome(plan_)
             if not plan_.has_changes:
                 result_outcome.commit = _commit(repo, plan_, None) if commit else None
@@ -238,7 +301,7 @@ def apply(
             result_outcome.commit = _commit(repo, plan_, result)
             if push_error is not None:
                 raise push_error  # never a tag for an artifact the remote lacks
-            _registry_step(repo, outcome, result, result_outcome)
+            _registry_step(repo, outcome, result, result_outcome, _inside(repo, plan_file))
         else:
             result_outcome.notes.append("registration waits: --no-commit")
         if push_error is not None:
@@ -263,8 +326,22 @@ def _push_artifacts(artifacts: Any, result: ApplyResult, done: ApplyOutcome) -> 
     done.remote = artifacts.describe_remote()
 
 
+def _inside(repo: Repo, path: str | os.PathLike[str] | None) -> frozenset[str]:
+    """`path` relative to the repo (a saved plan file there is no uncommitted input)."""
+    if path is None:
+        return frozenset()
+    try:
+        return frozenset({Path(path).resolve().relative_to(repo.root).as_posix()})
+    except ValueError:
+        return frozenset()
+
+
 def _registry_step(
-    repo: Repo, outcome: PlanOutcome, result: ApplyResult, done: ApplyOutcome
+    repo: Repo,
+    outcome: PlanOutcome,
+    result: ApplyResult,
+    done: ApplyOutcome,
+    ignore: frozenset[str] = frozenset(),
 ) -> None:
     """Step 5: on the registry branch with a clean tree, tag versions and stages."""
     from mlcode.registry.promote import register_and_promote
@@ -278,7 +355,7 @@ def _registry_step(
     if here != branch:
         done.notes.append(f"registration waits for branch {branch} (HEAD is on {here})")
         return
-    dirty = uncommitted_inputs(repo.root)
+    dirty = uncommitted_inputs(repo.root, ignore)
     if dirty:
         done.notes.append(f"registration waits for a clean tree (uncommitted: {dirty[0]})")
         return
@@ -837,11 +914,13 @@ __all__ = [
     "gc",
     "init",
     "load",
+    "load_plan",
     "parse_overrides",
     "plan",
     "pull",
     "push",
     "registry",
+    "save_plan",
     "show",
     "validate",
     "verify",

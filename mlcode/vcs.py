@@ -144,14 +144,15 @@ def dirty_paths(root: Path) -> list[str]:
     return sorted({line[3:].strip().strip('"') for line in out.splitlines() if line})
 
 
-def uncommitted_inputs(root: Path) -> list[str]:
+def uncommitted_inputs(root: Path, ignore: frozenset[str] = frozenset()) -> list[str]:
     """Uncommitted changes other than state records (and the `.gitignore` beside them),
-    which apply commits itself: what keeps registration waiting."""
+    which apply commits itself, and `ignore`: what keeps registration waiting."""
     return [
         p
         for p in dirty_paths(root)
         if not (p.startswith("artifacts/") and p.endswith((".dvc", "/.gitignore")))
         and "__pycache__/" not in p  # bytecode of the project's own modules
+        and p not in ignore
     ]
 
 

@@ -12,6 +12,9 @@ from mlcode.cli.plan_cmd import REFRESH_HELP, REPLACE_HELP, TARGET_HELP, refresh
 def register(app: typer.Typer) -> None:
     @app.command("apply")
     def apply(
+        plan_file: str = typer.Argument(
+            None, help="A plan saved by `mlcode plan --out FILE`: apply exactly that."
+        ),
         target: list[str] = typer.Option([], "--target", help=TARGET_HELP),
         replace: list[str] = typer.Option([], "--replace", help=REPLACE_HELP),
         auto_approve: bool = typer.Option(False, "--auto-approve", help="Do not ask."),
@@ -36,6 +39,8 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 ok; 1 error or a failed build; 3 a promotion blocked by a gate.
 
         Example: mlcode apply --auto-approve --jobs 2
+
+        Example: mlcode plan --out plan.json && mlcode apply plan.json
         """
         from mlcode import api
         from mlcode.cli.output import console
@@ -72,6 +77,7 @@ def register(app: typer.Typer) -> None:
             git_push=git_push,
             push=not no_push,
             refresh_remote=refresh_remote(refresh),
+            plan_file=plan_file,
         )
         if not outcome.applied:
             out.print(render_plan(outcome.plan), end="")

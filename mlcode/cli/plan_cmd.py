@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 TARGET_HELP = "Limit to this address and what it needs upstream (repeatable)."
@@ -27,16 +29,24 @@ def register(app: typer.Typer) -> None:
         target: list[str] = typer.Option([], "--target", help=TARGET_HELP),
         replace: list[str] = typer.Option([], "--replace", help=REPLACE_HELP),
         json_: bool = typer.Option(False, "--json", help="Print the plan as JSON."),
+        format_: str = typer.Option(
+            "text", "--format", help="text, json or markdown (a pull-request comment)."
+        ),
         detailed_exitcode: bool = typer.Option(
             False, "--detailed-exitcode", help="Exit 2 when the plan has changes."
         ),
         refresh: str = typer.Option(None, "--refresh", help=REFRESH_HELP),
+        out: str = typer.Option(
+            None, "--out", help="Save the plan, bound to HEAD, specs and registry, for apply."
+        ),
     ) -> int:
         """Compare the specs with what was built and show every change and its reason.
 
         Example: mlcode plan --target model.wine_rf model.wine_rf:estimator.n_estimators=300
 
         Example: mlcode plan --refresh remote
+
+        Example: mlcode plan --out plan.json && mlcode apply plan.json
         """
         from mlcode import api
         from mlcode.cli.output import console, print_json
@@ -49,8 +59,22 @@ def register(app: typer.Typer) -> None:
             overrides=overrides or (),
             refresh_remote=refresh_remote(refresh),
         )
-        if json_:
+        if out:
+            if overrides:
+                from mlcode.errors import MlcodeError
+
+                raise MlcodeError(
+                    "a plan with overrides cannot be saved", "commit the change to the spec"
+                )
+            api.save_plan(outcome, out, target, replace)
+        if format_ not in ("text", "json", "markdown"):
+            raise typer.BadParameter(f"unknown format {format_!r} (text, json, markdown)")
+        if json_ or format_ == "json":
             print_json(plan_to_dict(outcome.plan))
+        elif format_ == "markdown":
+            from mlcode.report.markdown import render_markdown
+
+            sys.stdout.write(render_markdown(outcome.plan))
         else:
             console().print(render_plan(outcome.plan), end="")
         return 2 if detailed_exitcode and outcome.plan.has_changes else 0

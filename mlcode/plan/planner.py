@@ -198,7 +198,14 @@ def _with_registry(
     if before is not None and model is not None and record is not None:
         before = _replace(before, version=model.version_for(record.fingerprint))
     after = _replace(change.after, version=decision.version) if change.after else None
-    staged = Change(address, action, tuple(reasons), before, after, decision.promotion())
+    promotion = decision.promotion()
+    if promotion is not None and decision.assign and decision.from_version:
+        # The champion's recorded metrics, for reviewers (gates use them only on the
+        # same test split).
+        champ = registry.records.get((name, decision.from_version))
+        if champ is not None:
+            promotion["champion"] = {"version": decision.from_version, "metrics": champ.metrics}
+    staged = Change(address, action, tuple(reasons), before, after, promotion)
     return staged, decision.register or decision.moves
 
 

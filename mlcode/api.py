@@ -410,8 +410,9 @@ def _intents(outcome: PlanOutcome, result: ApplyResult) -> list[Intent]:
 class _Scorer:
     """Scores a champion on a candidate's test split in a worker process (user code)."""
 
-    def __init__(self, repo: Repo) -> None:
+    def __init__(self, repo: Repo, preview: Path | None = None) -> None:
         self.repo = repo
+        self.preview = preview  # where `apply --preview` published its builds
         self._runner: Any = None
 
     def __call__(self, champion: Record, candidate: Record) -> dict[str, float] | None:
@@ -423,6 +424,8 @@ class _Scorer:
 
         dataset = str(candidate.spec.get("dataset"))
         folder = self.repo.root / "artifacts" / "datasets" / dataset
+        if self.preview is not None and (self.preview / "artifacts/datasets" / dataset).is_dir():
+            folder = self.preview / "artifacts/datasets" / dataset
         model = cached_file(self.repo.root, dict(champion.artifact.files).get("model.joblib"))
         if model is None or not folder.is_dir():
             return None
@@ -445,6 +448,181 @@ class _Scorer:
     def close(self) -> None:
         if self._runner is not None:
             self._runner.close()
+
+
+@dataclass
+class PreviewOutcome:
+    """`apply --preview`: the plan enriched with the candidates' metrics and gate
+    outcomes, and what the builds did. Nothing was recorded, committed or tagged."""
+
+    plan: Plan
+    result: ApplyResult | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.result is not None and not self.result.ok else 0
+
+
+def preview(
+    start: str | os.PathLike[str] | None = None,
+    targets: Iterable[str] = (),
+    replace: Iterable[str] = (),
+    overrides: Iterable[str] = (),
+    jobs: int | None = None,
+    on_event: Callable[[Event], None] = lambda event: None,
+    lock_timeout: float = 0.0,
+) -> PreviewOutcome:
+    """Build the changed resources into the DVC cache (not over the work tree), score
+    their gates against the current champions, and return the enriched plan; record,
+    commit, push and tag nothing (DESIGN 5 `apply --preview`, the pull-request view)."""
+    import uuid
+
+    from mlcode.apply.executor import Workspace, apply_plan
+    from mlcode.lock import ApplyLock
+    from mlcode.plan.types import Action
+    from mlcode.spec.resolve import read_settings
+    from mlcode.workspace import runner, store
+
+    repo = open_repo(start)
+    with ApplyLock(repo.cache_dir / "lock", timeout=lock_timeout):
+        settings = read_settings(repo.root)
+        run = runner(jobs or settings.jobs or os.cpu_count() or 1)
+        artifacts = store(repo.root, settings.remote)
+        area = repo.cache_dir / "preview" / uuid.uuid4().hex[:8]
+        scorer = _Scorer(repo, area)
+        try:
+            outcome = _plan(
+                repo,
+                targets,
+                replace,
+                overrides,
+                lambda p: run.start(_installed_modules(repo.root, p)),
+            )
+            result = None
+            if any(c.action.builds or c.action is Action.REUSE for c in outcome.plan.changes):
+                artifacts.warm()
+                result = apply_plan(
+                    outcome.plan,
+                    outcome.project.resources,
+                    outcome.dag,
+                    outcome.observed,
+                    run,
+                    artifacts,
+                    Workspace(repo.root, repo.cache_dir, outcome.observed.base_commit, area),
+                    on_event,
+                    forced=frozenset(Address.parse(r) for r in replace),
+                )
+            plan_ = _enrich(outcome, result, scorer)
+        finally:
+            run.close()
+            artifacts.close()
+            scorer.close()
+            shutil.rmtree(area, ignore_errors=True)
+    return PreviewOutcome(plan_, result)
+
+
+def _enrich(outcome: PlanOutcome, result: ApplyResult | None, scorer: _Scorer) -> Plan:
+    """The plan with each built candidate's metrics, and each model's promotion decided
+    against the champion on any branch (a pull request is never the registry branch)."""
+    from dataclasses import replace as _replace
+
+    from mlcode.address import Kind
+    from mlcode.plan.types import Action
+
+    changes = []
+    for change in outcome.plan.changes:
+        built = result.records.get(change.address) if result is not None else None
+        if built is not None and change.after is not None:
+            change = _replace(
+                change,
+                after=_replace(
+                    change.after,
+                    fingerprint=built.fingerprint,
+                    artifact=built.artifact.md5,
+                    metrics=dict(built.metrics),
+                ),
+            )
+        candidate = built
+        if candidate is None and change.action in (Action.NOOP, Action.PROMOTE, Action.REGISTER):
+            candidate = outcome.observed.records.get(change.address)
+        resource = outcome.project.resources.get(change.address)
+        if candidate is not None and resource is not None and change.address.kind is Kind.MODEL:
+            change = _with_decision(change, candidate, resource, outcome, scorer)
+        changes.append(change)
+    return _replace(outcome.plan, changes=tuple(changes))
+
+
+def _with_decision(change, candidate: Record, resource, outcome: PlanOutcome, scorer) -> Any:
+    """`change` with its promotion decided for `candidate` (gates scored, champion
+    re-scored on the candidate's test split where needed)."""
+    from dataclasses import replace as _replace
+
+    from mlcode.plan.types import Action
+    from mlcode.registry.decide import bump_part, decide
+
+    registry = outcome.observed.registry
+    if registry is None:
+        return change
+    name = change.address.name
+    split = candidate.inputs.get(f"dataset.{candidate.spec.get('dataset')}")
+
+    def champion(version: str):
+        champ = registry.records.get((name, version))
+        if champ is None:
+            return None
+        if champ.inputs.get(f"dataset.{champ.spec.get('dataset')}") == split:
+            return champ.metrics
+        return scorer(champ, candidate)
+
+    model = registry.view.get(name)
+    previous = outcome.observed.records.get(change.address)
+
+    def part() -> str:
+        reference = previous
+        if model is not None and model.highest:
+            reference = registry.records.get((name, model.highest), previous)
+        return bump_part(reference, candidate.spec, candidate.inputs)
+
+    gates = [(str(k), str(v)) for k, v in (resource.spec.get("gates") or {}).items()]
+    decision = decide(
+        model,
+        candidate.fingerprint,
+        part,
+        resource.stage,
+        gates,
+        candidate.metrics,
+        champion,
+    )
+    promotion = decision.promotion()
+    if decision.blocked and promotion is None:
+        promotion = {
+            "stage": resource.stage,
+            "from_version": decision.from_version,
+            "to_version": None,
+            "gates": [g.to_dict() for g in decision.gates],
+            "unassign": [],
+        }
+    if promotion is None:
+        return _replace(change, promotion=None)
+    promotion["blocked"] = decision.blocked
+    for gate in promotion["gates"]:
+        if gate["ok"] is None and gate.get("note") == "champion scored at apply":
+            gate["note"] = "champion unavailable"
+    champ = registry.records.get((name, decision.from_version or ""))
+    if champ is not None:
+        promotion["champion"] = {"version": decision.from_version, "metrics": champ.metrics}
+    action = change.action
+    if action is Action.NOOP and decision.moves:
+        action = Action.PROMOTE
+    reasons = list(change.reasons)
+    old_stage = previous.spec.get("stage") if previous else None
+    stage_reason = f"stage: {old_stage or '(none)'} -> {resource.stage or '(none)'}"
+    if previous is not None and old_stage != resource.stage and stage_reason not in reasons:
+        reasons.append(stage_reason)
+    reasons += [r for r in decision.reasons() if r not in reasons]
+    if decision.blocked:
+        reasons.append(f"{resource.stage}: blocked by a gate")
+    return _replace(change, action=action, reasons=tuple(reasons), promotion=promotion)
 
 
 def _push(repo: Repo, outcome: PlanOutcome, done: ApplyOutcome) -> None:
@@ -899,6 +1077,24 @@ def gc(
     return out
 
 
+def ci_github(
+    start: str | os.PathLike[str] | None = None, install: str | None = None, force: bool = False
+) -> str:
+    """Write `.github/workflows/mlcode.yml` (DESIGN 7); returns its repo-relative path."""
+    from mlcode.ci import DEFAULT_INSTALL, WORKFLOW_PATH, github_workflow
+    from mlcode.fsutil import atomic_write
+    from mlcode.spec.resolve import read_settings
+
+    repo = open_repo(start)
+    path = repo.root / WORKFLOW_PATH
+    if path.exists() and not force:
+        raise MlcodeError(f"{WORKFLOW_PATH} exists", "pass --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    branch = read_settings(repo.root).registry_branch
+    atomic_write(path, github_workflow(branch, install or DEFAULT_INSTALL))
+    return WORKFLOW_PATH
+
+
 def init(start: str | os.PathLike[str] | None = None) -> list[str]:
     """Scaffold a project in the current Git repository; returns what it created."""
     from mlcode.scaffold import scaffold
@@ -911,12 +1107,14 @@ __all__ = [
     "ApplyOutcome",
     "PlanOutcome",
     "apply",
+    "ci_github",
     "gc",
     "init",
     "load",
     "load_plan",
     "parse_overrides",
     "plan",
+    "preview",
     "pull",
     "push",
     "registry",

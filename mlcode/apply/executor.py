@@ -60,11 +60,21 @@ class ApplyResult:
 
 @dataclass(frozen=True, slots=True)
 class Workspace:
-    """Where apply works: the repo root, `.mlcode/` and the commit HEAD is on."""
+    """Where apply works: the repo root, `.mlcode/` and the commit HEAD is on.
+
+    With `preview` set (a directory under `.mlcode/`), builds are published there
+    instead of over the work tree's artifacts and records are returned, not written:
+    the work tree and Git stay as they were (`apply --preview`).
+    """
 
     root: Path
     cache_dir: Path
     head: str | None
+    preview: Path | None = None
+
+    def artifact_dir(self, address: Address) -> Path:
+        """Where `address`'s artifact is published by this apply."""
+        return (self.preview or self.root) / address.artifact_path
 
 
 def seed_for(address: Address) -> int:
@@ -127,7 +137,7 @@ class _Walk:
                 break  # unreachable for a DAG; guards against a bad plan
         self._record_builds()
         for change in self.plan.changes:
-            if change.action is Action.RETIRE:
+            if change.action is Action.RETIRE and self.ws.preview is None:
                 self._retire(change.address)
         return self.result
 
@@ -137,6 +147,9 @@ class _Walk:
         resource = self.resources[address]
         facts = self.observed.facts[address]
         record = self.observed.records.get(address)
+        if action is Action.REPAIR and self.ws.preview is not None:
+            self.emit(Skipped(address, "preview: a repair changes nothing to review"))
+            return True
         if (
             action is Action.REPAIR
             and record is not None
@@ -160,6 +173,11 @@ class _Walk:
             earlier = self.observed.reuse.get(fp)
             if earlier is not None and address not in self.forced:
                 restored = replace(earlier, spec=redact(resource.spec))
+                if self.ws.preview is not None:  # in the cache already: nothing to build
+                    self.digest[address] = restored.artifact.digest
+                    self.result.records[address] = restored
+                    self.emit(Succeeded(address, "reused", 0.0, dict(restored.metrics)))
+                    return True
                 if self._restore(address, restored, "restored"):
                     return True
         self._submit(address, resource)
@@ -188,7 +206,9 @@ class _Walk:
     def _submit(self, address: Address, resource: Resource) -> None:
         upstream = {}
         for dep in resource.depends_on:
-            folder = self.ws.root / dep.artifact_path
+            folder = self.ws.artifact_dir(dep)
+            if not folder.is_dir():
+                folder = self.ws.root / dep.artifact_path
             if not folder.is_dir():
                 self.store.restore([dep.record_path])
             upstream[dep.name] = str(folder)
@@ -226,7 +246,7 @@ class _Walk:
             self.emit(Failed(address, result.error, log))
             return address
         manifest = dir_manifest(out)
-        _publish(out, self.ws.root / address.artifact_path, self.ws.cache_dir)
+        _publish(out, self.ws.artifact_dir(address), self.ws.cache_dir)
         fp = fingerprint_of(self.resources[address], self.observed.facts[address], self.digest)
         self.digest[address] = Artifact("", tuple(sorted(manifest.items())), 0).digest
         self.built[address] = (result, manifest, fp or "")
@@ -237,11 +257,13 @@ class _Walk:
         """Add finished builds to DVC together and write their state records."""
         if not self.built:
             return
-        paths = [a.artifact_path for a in self.built]
-        outs = self.store.add(paths)
+        paths = {
+            a: self.ws.artifact_dir(a).relative_to(self.ws.root).as_posix() for a in self.built
+        }
+        outs = self.store.add(list(paths.values()))
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
         for address, (result, manifest, fp) in self.built.items():
-            out = outs[address.artifact_path]
+            out = outs[paths[address]]
             resource = self.resources[address]
             facts = self.observed.facts[address]
             record = Record(
@@ -262,9 +284,10 @@ class _Walk:
                 built_from=self.ws.head,
                 outs=(out,),
             )
-            write_record(self.ws.root, record)
             self.result.records[address] = record
-            self.result.touched.append(address.record_path)
+            if self.ws.preview is None:
+                write_record(self.ws.root, record)
+                self.result.touched.append(address.record_path)
         self.built.clear()
         self.flushed = time.monotonic()
 

@@ -12,8 +12,10 @@ from mlcode.cli.plan_cmd import REFRESH_HELP, REPLACE_HELP, TARGET_HELP, refresh
 def register(app: typer.Typer) -> None:
     @app.command("apply")
     def apply(
-        plan_file: str = typer.Argument(
-            None, help="A plan saved by `mlcode plan --out FILE`: apply exactly that."
+        args: list[str] = typer.Argument(
+            None,
+            help="A plan saved by `mlcode plan --out FILE` (apply exactly that), or "
+            "what-if overrides ADDRESS:KEY=VALUE (imply --preview).",
         ),
         target: list[str] = typer.Option([], "--target", help=TARGET_HELP),
         replace: list[str] = typer.Option([], "--replace", help=REPLACE_HELP),
@@ -32,6 +34,16 @@ def register(app: typer.Typer) -> None:
             False, "--no-push", help="Do not upload new artifacts to the DVC remote."
         ),
         refresh: str = typer.Option(None, "--refresh", help=REFRESH_HELP),
+        preview: bool = typer.Option(
+            False,
+            "--preview",
+            help="Build the changes into the cache and score their gates; record, commit, "
+            "push and tag nothing (the pull-request view).",
+        ),
+        format_: str = typer.Option("text", "--format", help="--preview: text, json, markdown."),
+        summary_file: str = typer.Option(
+            None, "--summary-file", help="--preview: also append the full Markdown here."
+        ),
     ) -> int:
         """Build what the plan says, store artifacts through DVC, commit the records, then
         (on the registry branch, clean tree) register versions and move stages as tags.
@@ -49,6 +61,13 @@ def register(app: typer.Typer) -> None:
 
         out = console()
         err = console(stderr=True)
+        overrides = [a for a in args or [] if _is_override(a)]
+        files = [a for a in args or [] if not _is_override(a)]
+        if len(files) > 1:
+            raise typer.BadParameter(f"one saved plan at most, got {', '.join(files)}")
+        plan_file = files[0] if files else None
+        if preview or overrides:
+            return _preview(target, replace, overrides, jobs, lock_timeout, format_, summary_file)
 
         def confirm(plan) -> bool:
             out.print(render_plan(plan), end="")
@@ -107,3 +126,48 @@ def register(app: typer.Typer) -> None:
                 f"Apply complete: {done} done, {failed} failed, {len(result.skipped)} skipped."
             )
         return outcome.exit_code
+
+
+def _is_override(arg: str) -> bool:
+    head, colon, rest = arg.partition(":")
+    return bool(colon) and "." in head and ("=" in rest or rest.startswith("~"))
+
+
+def _preview(target, replace, overrides, jobs, lock_timeout, format_, summary_file) -> int:
+    """`apply --preview`: build into the cache, score gates, print the enriched plan."""
+    from mlcode import api
+    from mlcode.cli.output import console, print_json
+    from mlcode.report.json import plan_to_dict
+    from mlcode.report.markdown import render_markdown
+    from mlcode.report.text import render_event, render_plan
+
+    if format_ not in ("text", "json", "markdown"):
+        raise typer.BadParameter(f"unknown format {format_!r} (text, json, markdown)")
+    err = console(stderr=True)
+
+    def on_event(event) -> None:  # progress goes to stderr: stdout is the view
+        line = render_event(event)
+        if line is not None:
+            err.print(line)
+
+    outcome = api.preview(
+        targets=target,
+        replace=replace,
+        overrides=overrides,
+        jobs=jobs or None,
+        on_event=on_event,
+        lock_timeout=lock_timeout,
+    )
+    if summary_file:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(render_markdown(outcome.plan, "mlcode preview", limit=None))
+    if format_ == "json":
+        print_json(plan_to_dict(outcome.plan))
+    elif format_ == "markdown":
+        sys.stdout.write(render_markdown(outcome.plan, "mlcode preview"))
+    else:
+        console().print(render_plan(outcome.plan, metrics=True), end="")
+    if outcome.result is not None:
+        for address, (error, log) in outcome.result.failed.items():
+            err.print(f"Error: {address} failed: {error}\n  log: {log}")
+    return outcome.exit_code

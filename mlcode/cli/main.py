@@ -13,6 +13,7 @@ import typer
 
 from mlcode.cli import (
     apply_cmd,
+    ci_cmd,
     gc_cmd,
     init_cmd,
     plan_cmd,
@@ -42,6 +43,7 @@ for module in (
     transfer_cmd,
     gc_cmd,
     verify_cmd,
+    ci_cmd,
 ):
     module.register(app)
 

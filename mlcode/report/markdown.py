@@ -20,10 +20,13 @@ COMMENT_LIMIT = 65_536
 STATE = {True: "✅", False: "❌", None: "⏳"}
 
 
-def render_markdown(plan: Plan, title: str = "mlcode plan", limit: int = COMMENT_LIMIT) -> str:
-    """The full Markdown, or the digest when the full text exceeds `limit` characters."""
+def render_markdown(
+    plan: Plan, title: str = "mlcode plan", limit: int | None = COMMENT_LIMIT
+) -> str:
+    """The full Markdown, or the digest when the full text exceeds `limit` characters
+    (None: no limit, as for a job summary)."""
     full = _full(plan, title)
-    return full if len(full) <= limit else _digest(plan, title, limit, len(full))
+    return full if limit is None or len(full) <= limit else _digest(plan, title, limit, len(full))
 
 
 def _full(plan: Plan, title: str) -> str:

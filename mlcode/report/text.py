@@ -37,8 +37,9 @@ VERBS = {
 }
 
 
-def render_plan(plan: Plan) -> Text:
-    """Changed resources with their reasons, the notes, and one summary line."""
+def render_plan(plan: Plan, metrics: bool = False) -> Text:
+    """Changed resources with their reasons (and with `metrics`, the candidates'
+    metrics, as after `apply --preview`), the notes, and one summary line."""
     out = Text()
     changed = [c for c in plan.changes if c.action is not Action.NOOP]
     if changed:
@@ -50,6 +51,9 @@ def render_plan(plan: Plan) -> Text:
         out.append(f"  {change.action.value}\n", style=style)
         for reason in change.reasons:
             out.append(f"      {reason}\n", style="dim")
+        if metrics and change.after is not None and change.after.metrics:
+            shown = ", ".join(f"{k}={v:.4g}" for k, v in sorted(change.after.metrics.items()))
+            out.append(f"      metrics: {shown}\n", style="dim")
         for gate in (change.promotion or {}).get("gates", []):
             out.append(f"      gate {gate_text(gate)}\n", style="dim")
     if changed:

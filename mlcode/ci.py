@@ -20,8 +20,31 @@ DEFAULT_INSTALL = 'python -m pip install "mlcode[s3]"'
 WORKFLOW_PATH = ".github/workflows/mlcode.yml"
 
 
+def _setup_steps(install: str) -> str:
+    """Checkout (full history and tags, no persisted credentials), Python, the DVC
+    cache, and mlcode: the first steps of both jobs."""
+    return f"""\
+      - uses: {CHECKOUT}
+        with:
+          fetch-depth: 0
+          fetch-tags: true
+          persist-credentials: false
+      - uses: {SETUP_PYTHON}
+        with:
+          python-version: "3.11"
+      - uses: {CACHE}
+        with:
+          path: .dvc/cache
+          key: dvc-cache-${{{{ hashFiles('artifacts/**/*.dvc') }}}}
+          restore-keys: dvc-cache-
+      - name: Install mlcode
+        run: {install}
+"""
+
+
 def github_workflow(branch: str = "main", install: str = DEFAULT_INSTALL) -> str:
     """The workflow file's text for a project whose registry branch is `branch`."""
+    setup = _setup_steps(install)
     return f"""\
 # Written by `mlcode ci github`. Pull requests get the plan and the candidates' metrics
 # as one comment; a push to {branch} applies it: trains, records, registers, pushes.
@@ -42,22 +65,7 @@ jobs:
       contents: read
       pull-requests: write
     steps:
-      - uses: {CHECKOUT}
-        with:
-          fetch-depth: 0
-          fetch-tags: true
-          persist-credentials: false
-      - uses: {SETUP_PYTHON}
-        with:
-          python-version: "3.11"
-      - uses: {CACHE}
-        with:
-          path: .dvc/cache
-          key: dvc-cache-${{{{ hashFiles('artifacts/**/*.dvc') }}}}
-          restore-keys: dvc-cache-
-      - name: Install mlcode
-        run: {install}
-      - name: Preview
+{setup}      - name: Preview
         run: |
           mlcode apply --preview --format markdown \\
             --summary-file "$GITHUB_STEP_SUMMARY" > "$RUNNER_TEMP/mlcode-comment.md"
@@ -80,22 +88,7 @@ jobs:
     permissions:
       contents: write
     steps:
-      - uses: {CHECKOUT}
-        with:
-          fetch-depth: 0
-          fetch-tags: true
-          persist-credentials: false
-      - uses: {SETUP_PYTHON}
-        with:
-          python-version: "3.11"
-      - uses: {CACHE}
-        with:
-          path: .dvc/cache
-          key: dvc-cache-${{{{ hashFiles('artifacts/**/*.dvc') }}}}
-          restore-keys: dvc-cache-
-      - name: Install mlcode
-        run: {install}
-      - name: Apply
+{setup}      - name: Apply
         env:
           GH_TOKEN: ${{{{ github.token }}}}
         run: |

@@ -14,6 +14,7 @@ import typer
 from mlcode.cli import (
     apply_cmd,
     ci_cmd,
+    diff_cmd,
     gc_cmd,
     init_cmd,
     plan_cmd,
@@ -43,6 +44,7 @@ for module in (
     transfer_cmd,
     gc_cmd,
     verify_cmd,
+    diff_cmd,
     ci_cmd,
 ):
     module.register(app)

@@ -1141,6 +1141,14 @@ def _side_at(repo: Repo, rev: str) -> dict:
     }
 
 
+def doctor(start: str | os.PathLike[str] | None = None, remote: bool = False) -> list:
+    """Check the setup apply depends on (DESIGN 6 `doctor`); a list of doctor.Check."""
+    from mlcode.doctor import run_checks
+
+    repo = open_repo(start)
+    return run_checks(repo.root, repo.cache_dir, remote)
+
+
 def ci_github(
     start: str | os.PathLike[str] | None = None, install: str | None = None, force: bool = False
 ) -> str:
@@ -1173,6 +1181,7 @@ __all__ = [
     "apply",
     "ci_github",
     "diff",
+    "doctor",
     "gc",
     "init",
     "load",

@@ -15,6 +15,7 @@ from mlcode.cli import (
     apply_cmd,
     ci_cmd,
     diff_cmd,
+    doctor_cmd,
     gc_cmd,
     init_cmd,
     plan_cmd,
@@ -46,6 +47,7 @@ for module in (
     verify_cmd,
     diff_cmd,
     ci_cmd,
+    doctor_cmd,
 ):
     module.register(app)
 

@@ -1,0 +1,201 @@
+"""`mlcode doctor` (edge): check what apply depends on and say how to fix each problem.
+
+Checks, in order: Git (repository, identity), DVC (set up, cache writable), the remote
+(configured; with `remote=True` also reachable), the apply lock, the state records (all
+readable, their artifacts present), the registry branch and the specs. Every check
+yields ok / warn / error with a message and, unless ok, the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mlcode.errors import MlcodeError
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: str  # "ok" | "warn" | "error"
+    message: str
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def run_checks(root: Path, cache_dir: Path, remote: bool = False) -> list[Check]:
+    checks = [_identity(root), _dvc(root)]
+    checks += _remote(root, remote) if checks[-1].status == "ok" else []
+    checks += [_lock(cache_dir), *_records(root, cache_dir), _branch(root), _specs(root)]
+    return checks
+
+
+def _identity(root: Path) -> Check:
+    from mlcode.registry.gittags import tagger_identity
+    from mlcode.vcs import FALLBACK_IDENTITY
+
+    used = tagger_identity(root)  # what mlcode's commits and tags will carry
+    fallback = f"{FALLBACK_IDENTITY[0]} <{FALLBACK_IDENTITY[1]}>"
+    if used != fallback:
+        return Check("git identity", "ok", used)
+    return Check(
+        "git identity",
+        "warn",
+        f"no Git identity: mlcode commits and tags as {fallback}",
+        'git config user.name "Your Name" && git config user.email you@example.com',
+    )
+
+
+def _dvc(root: Path) -> Check:
+    if not (root / ".dvc").is_dir():
+        return Check("dvc", "error", "no DVC setup (.dvc/ is missing)", "run `mlcode init`")
+    from mlcode.storage.cachefiles import cache_dir
+
+    cache = cache_dir(root)
+    probe = cache if cache.exists() else cache.parent
+    if not os.access(probe, os.W_OK):
+        return Check(
+            "dvc", "error", f"the DVC cache {cache} is not writable", "fix its permissions"
+        )
+    return Check("dvc", "ok", f"cache at {cache}")
+
+
+def _remote(root: Path, reach: bool) -> list[Check]:
+    from mlcode.spec.resolve import read_settings
+    from mlcode.workspace import store
+
+    try:
+        artifacts = store(root, read_settings(root).remote)
+    except MlcodeError as exc:
+        return [Check("remote", "error", exc.message, exc.hint)]
+    try:
+        if artifacts.remote_name() is None:
+            return [
+                Check(
+                    "remote",
+                    "warn",
+                    "no DVC remote: artifacts stay on this machine",
+                    "set `remote:` in conf/mlcode.yaml, `dvc remote add -d NAME URL`, "
+                    "or run `mlcode init`",
+                )
+            ]
+        described = artifacts.describe_remote()
+        if not reach:
+            return [Check("remote", "ok", f"{described} (not contacted; use --remote)")]
+        try:
+            artifacts.missing_on_remote(["0" * 32])
+        except MlcodeError as exc:
+            return [
+                Check(
+                    "remote",
+                    "error",
+                    f"{described} is not reachable: {exc.message}",
+                    "check the URL and the credentials (`dvc remote list`)",
+                )
+            ]
+        return [Check("remote", "ok", f"{described} reachable")]
+    finally:
+        artifacts.close()
+
+
+def _lock(cache_dir: Path) -> Check:
+    import json
+
+    path = cache_dir / "lock"
+    if not path.exists():
+        return Check("lock", "ok", "no apply is running")
+    try:
+        holder = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return Check("lock", "warn", "the lock file is unreadable", f"remove {path}")
+    pid, host = holder.get("pid"), holder.get("host")
+    if host != socket.gethostname():
+        return Check(
+            "lock",
+            "warn",
+            f"held by pid {pid} on another host ({host}): never taken over automatically",
+            f"if no apply runs on {host}, remove {path}",
+        )
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return Check("lock", "ok", f"left by dead pid {pid}: the next apply takes it over")
+    except (PermissionError, ValueError, TypeError):
+        pass
+    return Check("lock", "ok", f"an apply is running (pid {pid})")
+
+
+def _records(root: Path, cache_dir: Path) -> list[Check]:
+    from mlcode.plan.types import ArtifactState
+    from mlcode.refresh import Refresher
+    from mlcode.state.records import RecordIndex
+
+    records, problems = RecordIndex(root, cache_dir / "index.json").load()
+    if problems:
+        return [
+            Check(
+                "records",
+                "error",
+                "unreadable: " + "; ".join(problems),
+                "restore them from Git (`git checkout -- FILE`)",
+            )
+        ]
+    refresher = Refresher(root, cache_dir)
+    states = {a: refresher.artifact_state(r) for a, r in records.items()}
+    refresher.save()
+    corrupt = sorted(str(a) for a, s in states.items() if s is ArtifactState.CORRUPT)
+    absent = sorted(str(a) for a, s in states.items() if s is ArtifactState.ABSENT)
+    out = [Check("records", "ok", f"{len(records)} state records readable")]
+    if corrupt:
+        out.append(
+            Check(
+                "artifacts",
+                "error",
+                "local copy differs from its record: " + ", ".join(corrupt),
+                "run `mlcode apply` (plans repair)",
+            )
+        )
+    if absent:
+        out.append(
+            Check("artifacts", "warn", f"{len(absent)} not present locally", "run `mlcode pull`")
+        )
+    if not corrupt and not absent:
+        out.append(Check("artifacts", "ok", "every recorded artifact is present and intact"))
+    return out
+
+
+def _branch(root: Path) -> Check:
+    from mlcode.spec.resolve import read_settings
+    from mlcode.vcs import current_branch, git
+
+    try:
+        branch = read_settings(root).registry_branch
+    except MlcodeError as exc:
+        return Check("registry branch", "error", exc.message, exc.hint)
+    try:
+        git(root, "rev-parse", "--verify", "-q", f"refs/heads/{branch}")
+    except MlcodeError:
+        return Check(
+            "registry branch",
+            "warn",
+            f"branch {branch} does not exist here",
+            "create it, or set `registry: {branch: ...}` in conf/mlcode.yaml",
+        )
+    here = current_branch(root)
+    where = "HEAD is on it" if here == branch else f"HEAD is on {here or 'a detached commit'}"
+    return Check("registry branch", "ok", f"{branch} ({where})")
+
+
+def _specs(root: Path) -> Check:
+    from mlcode import api
+
+    try:
+        project = api.validate(root)
+    except MlcodeError as exc:
+        return Check("specs", "error", exc.message, exc.hint)
+    return Check("specs", "ok", f"{len(project.resources)} specs valid")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +60,32 @@ def _settings(root: Path) -> tuple[Settings, list[SpecProblem]]:
     return parse_settings(data, SETTINGS_FILE)
 
 
+def trusted_targets(root: Path, settings: Settings) -> tuple[str, ...]:
+    """`allowed_targets` from `conf/mlcode.yaml` on the registry branch's last commit
+    (local branch, else `origin/BRANCH`), never from the change under review (DESIGN 7).
+    A repository whose registry branch has no commit yet trusts its work tree."""
+    from mlcode.errors import GitError
+    from mlcode.vcs import cat_blobs
+
+    branch = settings.registry_branch
+    refs = [f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"]
+    try:
+        texts = cat_blobs(root, [f"{ref}:{SETTINGS_FILE}" for ref in refs] + refs)
+    except GitError:
+        return settings.allowed_targets
+    for ref, text, exists in zip(refs, texts[:2], texts[2:], strict=True):
+        if exists is None:
+            continue  # no such ref
+        if text is None:
+            return Settings().allowed_targets  # the branch has no settings: defaults
+        try:
+            trusted, problems = parse_settings(safeyaml.load_text(text), f"{ref}:{SETTINGS_FILE}")
+        except safeyaml.YamlRejected:
+            return Settings().allowed_targets
+        return Settings().allowed_targets if problems else trusted.allowed_targets
+    return settings.allowed_targets
+
+
 def spec_files(root: Path) -> dict[Address, str]:
     """Every spec file under conf/datasets and conf/models, by address."""
     return addresses_under(root, "conf", ".yaml")
@@ -77,6 +103,8 @@ def load_project(
     """
     overrides = overrides or {}
     settings, problems = _settings(root)
+    if not problems:
+        settings = replace(settings, allowed_targets=trusted_targets(root, settings))
     cache_file = (cache_dir or root / ".mlcode") / "resolve.json"
     cache = _Cache(cache_file, _settings_key(settings))
     resolver = _Resolver(root, settings, cache)
@@ -247,8 +275,13 @@ class _Resolver:
         for key, target in iter_targets(data):
             if not is_allowed(target, self.settings.allowed_targets):
                 allowed = ", ".join(self.settings.allowed_targets) or "nothing"
+                branch = self.settings.registry_branch
                 problems.append(
-                    SpecProblem(rel, key, f"'{target}' is not allowed (allowed_targets: {allowed})")
+                    SpecProblem(
+                        rel,
+                        key,
+                        f"'{target}' is not allowed (allowed_targets on {branch}: {allowed})",
+                    )
                 )
                 continue
             try:

@@ -28,7 +28,7 @@ def test_validate_reports_every_problem(cli_project):
         "Error: 4 spec problems:\n"
         "  conf/datasets/iris.yaml: split.seed: must be an integer\n"
         "  conf/models/a.yaml: estimator._target_: 'os.system' is not allowed "
-        "(allowed_targets: sklearn, pipelines)\n"
+        "(allowed_targets on main: sklearn, pipelines)\n"
         "  conf/models/b.yaml: colour: unknown key (allowed: code, dataset, description, "
         "estimator, gates, metrics, owner, stage, tags, train, verify)\n"
         "  conf/models/b.yaml: dataset: no dataset 'missing' (conf/datasets/missing.yaml)\n"

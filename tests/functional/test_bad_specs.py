@@ -167,3 +167,27 @@ def test_validate_reports_every_problem_at_once(project):
     (project.root / "conf" / "datasets" / "d1.yaml").unlink()
     done = project.run("validate", timeout=30)
     assert done.returncode == 0, project.output(done)
+
+
+def test_allowed_targets_come_from_the_registry_branch(project):
+    # A branch that widens its own allowlist cannot use it: `_target_`s are checked
+    # against conf/mlcode.yaml on main's last commit until the change is merged.
+    project.gen(
+        {
+            "conf/mlcode.yaml": "allowed_targets: [sklearn]\n",
+            "conf/datasets/iris.yaml": project.IRIS,
+        }
+    )
+    project.commit("main")
+    project.git("checkout", "-q", "-b", "sneaky")
+    project.gen(
+        {
+            "conf/mlcode.yaml": "allowed_targets: [sklearn, shutil]\n",
+            "conf/models/bad.yaml": MODEL_HEAD + "estimator: {_target_: shutil.copyfile}\n",
+        }
+    )
+    project.commit("widen the allowlist")
+    done = project.run("validate")
+    assert done.returncode == 1, project.output(done)
+    assert "'shutil.copyfile' is not allowed (allowed_targets on main: sklearn)" in done.stderr
+    assert project.run("plan").returncode == 1

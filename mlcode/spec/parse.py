@@ -241,10 +241,14 @@ def _split(value: Any, out: _Collector) -> Split:
 
 
 def _repo_path(value: Any, key: str, root: Path, out: _Collector, must_exist: bool) -> str | None:
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str) or not value or "\x00" in value:
         out.add(key, "must be a path relative to the repository root")
         return None
-    candidate = (root / value).resolve()
+    try:
+        candidate = (root / value).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # symlink loops, odd names
+        out.add(key, f"path {value!r} cannot be resolved: {exc}")
+        return None
     try:
         rel = candidate.relative_to(root.resolve()).as_posix()
     except ValueError:

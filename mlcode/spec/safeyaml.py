@@ -15,6 +15,9 @@ from mlcode.errors import SpecProblem
 MAX_BYTES = 1 << 20
 MAX_ALIASES = 64
 MAX_DEPTH = 64
+# Nodes after expanding aliases: OmegaConf builds ~10k nodes a second here, so a few
+# aliases that each repeat a big anchor would take seconds even under MAX_ALIASES.
+MAX_NODES = 10_000
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -60,9 +63,19 @@ class _Frame:
 
 
 def _check_events(text: str) -> None:
-    """Walk the parser's events (no construction), counting aliases and depth."""
+    """Walk the parser's events (no construction), counting aliases, depth and the
+    number of nodes the document expands to."""
     aliases = 0
     stack: list[_Frame] = []
+    nodes = 0  # nodes so far, aliases expanded
+    anchors: dict[str, int] = {}  # anchor -> size of the node it names
+    starts: list[tuple[int, str | None]] = []  # per open collection: nodes at start, anchor
+
+    def grow(count: int) -> None:
+        nonlocal nodes
+        nodes += count
+        if nodes > MAX_NODES:
+            raise YamlRejected(f"expands to more than {MAX_NODES} nodes (YAML aliases)", path())
 
     def path() -> str:
         parts = [f.label() for f in stack if f.label() not in ("", "[-1]")]
@@ -78,6 +91,8 @@ def _check_events(text: str) -> None:
 
     for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            starts.append((nodes, event.anchor))
+            grow(1)
             if stack and not stack[-1].is_map:
                 stack[-1].index += 1
             elif stack:
@@ -87,7 +102,11 @@ def _check_events(text: str) -> None:
                 raise YamlRejected(f"nested deeper than {MAX_DEPTH} levels", path())
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             stack.pop()
+            begun, anchor = starts.pop()
+            if anchor:
+                anchors[anchor] = nodes - begun
         elif isinstance(event, yaml.AliasEvent):
+            grow(anchors.get(event.anchor, 1))
             aliases += 1
             if stack and not stack[-1].is_map:
                 stack[-1].index += 1
@@ -96,6 +115,9 @@ def _check_events(text: str) -> None:
             if stack and stack[-1].is_map:
                 stack[-1].want_key = True
         elif isinstance(event, yaml.ScalarEvent):
+            grow(1)
+            if event.anchor:
+                anchors[event.anchor] = 1
             if stack and stack[-1].is_map and stack[-1].want_key:
                 stack[-1].key = str(event.value)
                 stack[-1].want_key = False

@@ -125,3 +125,28 @@ def test_concurrent_applies(project):
     assert "Apply complete" not in idle.stdout, project.output(idle)
     assert project.actions(project.plan())["model.slow"] == "noop"
     assert project.git("status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_four_concurrent_applies(project):
+    # Four applies at once: exactly one builds and the other three refuse, each naming
+    # the holder's pid and host; with --lock-timeout all four succeed, one after another,
+    # and only the first finds work. The model is trained once per spec change.
+    _slow_project(project)
+    procs = [project.popen("apply", "--auto-approve") for _ in range(4)]
+    done = [(p, *p.communicate(timeout=180)) for p in procs]
+    winners = [d for d in done if d[0].returncode == 0]
+    losers = [d for d in done if d[0].returncode != 0]
+    assert len(winners) == 1, [d[2] for d in done]
+    for proc, _out, err in losers:
+        assert proc.returncode == 1 and "pid" in err and socket.gethostname() in err, err
+    assert _calls(project) == 1
+
+    project.replace("conf/estimator/lr.yaml", "C: 1.0", "C: 0.5")
+    project.commit("tune")
+    procs = [project.popen("apply", "--auto-approve", "--lock-timeout", "120") for _ in range(4)]
+    done = [(p, *p.communicate(timeout=300)) for p in procs]
+    assert all(p.returncode == 0 for p, _o, _e in done), [e for _p, _o, e in done]
+    assert sum("Apply complete: 1 done" in out for _p, out, _e in done) == 1
+    assert _calls(project) == 2
+    assert project.actions(project.plan())["model.slow"] == "noop"
+    assert project.git("status", "--porcelain", "--untracked-files=all") == ""

@@ -558,21 +558,17 @@ def _with_decision(change, candidate: Record, resource, outcome: PlanOutcome, sc
     from dataclasses import replace as _replace
 
     from mlcode.plan.types import Action
-    from mlcode.registry.decide import bump_part, decide
+    from mlcode.registry.decide import bump_part, champion_metrics, decide, scored_split
 
     registry = outcome.observed.registry
     if registry is None:
         return change
     name = change.address.name
-    split = candidate.inputs.get(f"dataset.{candidate.spec.get('dataset')}")
+    split = scored_split(candidate)
 
     def champion(version: str):
-        champ = registry.records.get((name, version))
-        if champ is None:
-            return None
-        if champ.inputs.get(f"dataset.{champ.spec.get('dataset')}") == split:
-            return champ.metrics
-        return scorer(champ, candidate)
+        rescore = lambda champ: scorer(champ, candidate)  # noqa: E731
+        return champion_metrics(registry.records.get((name, version)), split, rescore)
 
     model = registry.view.get(name)
     previous = outcome.observed.records.get(change.address)

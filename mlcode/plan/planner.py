@@ -33,7 +33,7 @@ from mlcode.plan.types import (
     RegistryFacts,
     Snapshot,
 )
-from mlcode.registry.decide import bump_part, decide, decide_retire
+from mlcode.registry.decide import bump_part, champion_metrics, decide, decide_retire
 from mlcode.spec.fingerprint import fingerprint, spec_changes
 from mlcode.spec.types import Resource, redact
 from mlcode.state.types import Record
@@ -160,16 +160,11 @@ def _with_registry(
             return registry.records.get((name, model.highest), record)
         return record
 
-    split_key = f"dataset.{resource.spec.get('dataset')}"
-    split = inputs.get(split_key)
+    split = inputs.get(f"dataset.{resource.spec.get('dataset')}")
 
     def champion(version: str) -> Mapping[str, float] | None:
-        rec = registry.records.get((name, version))
-        if rec is None or split is None:
-            return None
-        if rec.inputs.get(f"dataset.{rec.spec.get('dataset')}") != split:
-            return None  # trained on another test split: re-scored at apply
-        return rec.metrics
+        # Another test split: unknown until apply re-scores it.
+        return champion_metrics(registry.records.get((name, version)), split)
 
     gates = [(str(k), str(v)) for k, v in (resource.spec.get("gates") or {}).items()]
     decision = decide(

@@ -71,6 +71,25 @@ class Decision:
         return f"{address}: promotion to {stage} blocked by gate {failed}"
 
 
+def scored_split(record: Record) -> str | None:
+    """The content digest of the dataset `record` was scored on (its test split)."""
+    return record.inputs.get(f"dataset.{record.spec.get('dataset')}")
+
+
+def champion_metrics(
+    champion: Record | None,
+    split: str | None,
+    rescore: Callable[[Record], Mapping[str, float] | None] | None = None,
+) -> Mapping[str, float] | None:
+    """The champion's metrics on the candidate's test split `split`: its recorded ones
+    when it was scored on the same split, else `rescore(champion)`, else None."""
+    if champion is None:
+        return None
+    if split is not None and scored_split(champion) == split:
+        return champion.metrics
+    return rescore(champion) if rescore is not None else None
+
+
 def bump_part(reference: Record | None, spec: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
     """`major` when the dataset changed, `minor` when the model spec changed, else `patch`."""
     if reference is None:

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mlcode.address import Address
-from mlcode.registry.decide import Decision, bump_part, decide, decide_retire
+from mlcode.registry.decide import (
+    Decision,
+    bump_part,
+    champion_metrics,
+    decide,
+    decide_retire,
+    scored_split,
+)
 from mlcode.registry.gittags import NewTag, create_tags, now, read_registry, read_version_records
 from mlcode.registry.tags import assign_tag, deprecate_tag, register_tag, unassign_tag
 from mlcode.registry.view import GATE_LINE, Model
@@ -102,15 +109,10 @@ def _decide(
     reference = intent.previous
     if model is not None and model.highest:
         reference = records.get((name, model.highest), reference)
-    split_key = f"dataset.{record.spec.get('dataset')}"
+    split = scored_split(record)
 
     def champion(version: str) -> Mapping[str, float] | None:
-        champ = records.get((name, version))
-        if champ is None:
-            return None
-        if champ.inputs.get(f"dataset.{champ.spec.get('dataset')}") == record.inputs.get(split_key):
-            return champ.metrics
-        return scorer(champ, record)
+        return champion_metrics(records.get((name, version)), split, lambda c: scorer(c, record))
 
     decision = decide(
         model,

@@ -228,6 +228,7 @@ def apply(
     the local cache) but registers nothing, then raises StorageError."""
     from mlcode.apply.executor import Workspace, apply_plan
     from mlcode.errors import StorageError
+    from mlcode.killpoint import kill_point
     from mlcode.lock import ApplyLock
     from mlcode.spec.resolve import read_settings
     from mlcode.workspace import runner, store
@@ -237,7 +238,9 @@ def apply(
     if saved is not None:  # a saved plan carries its own scope, and was reviewed
         targets, replace = saved["binding"]["targets"], saved["binding"]["replace"]
         confirm = lambda plan: True  # noqa: E731
-    with ApplyLock(repo.cache_dir / "lock", timeout=lock_timeout):
+    with ApplyLock(repo.cache_dir / "lock", timeout=lock_timeout) as lock:
+        kill_point("lock.taken")
+        cleared = _clear_after(repo, lock.taken_over)
         # Builds of an interrupted apply are never published: drop them.
         shutil.rmtree(repo.cache_dir / "tmp", ignore_errors=True)
         settings = read_settings(repo.root)
@@ -267,53 +270,96 @@ def apply(
                         "make a new one with `mlcode plan --out FILE`",
                     )
             result_outcome = ApplyOutcome(plan_)
-            if not plan_.has_changes:
-                result_outcome.commit = _commit(repo, plan_, None) if commit else None
-                return result_outcome
-            artifacts.warm()
-            if not confirm(plan_):
-                from mlcode.errors import ApplyRefused
+            result_outcome.notes += cleared
+            result: ApplyResult | None = None
+            if plan_.has_changes:
+                artifacts.warm()
+                if not confirm(plan_):
+                    from mlcode.errors import ApplyRefused
 
-                raise ApplyRefused("apply cancelled", "nothing was changed")
-            result = apply_plan(
-                plan_,
-                outcome.project.resources,
-                outcome.dag,
-                outcome.observed,
-                run,
-                artifacts,
-                Workspace(repo.root, repo.cache_dir, outcome.observed.base_commit),
-                on_event,
-                forced=frozenset(Address.parse(r) for r in replace),
-            )
+                    raise ApplyRefused("apply cancelled", "nothing was changed")
+                result = apply_plan(
+                    plan_,
+                    outcome.project.resources,
+                    outcome.dag,
+                    outcome.observed,
+                    run,
+                    artifacts,
+                    Workspace(repo.root, repo.cache_dir, outcome.observed.base_commit),
+                    on_event,
+                    forced=frozenset(Address.parse(r) for r in replace),
+                )
+            kill_point("push.start")
             if push:
                 try:
-                    _push_artifacts(artifacts, result, result_outcome)
+                    _push_artifacts(
+                        artifacts, _unpushed(repo, outcome, result, commit), result_outcome
+                    )
                 except StorageError as exc:
                     push_error = exc
         finally:
             run.close()
             artifacts.close()
-        _remember(repo, result.records.values())
-        result_outcome.result = result
-        result_outcome.applied = True
+        if result is not None:
+            _remember(repo, result.records.values())
+            result_outcome.result = result
+            result_outcome.applied = True
         if commit:
+            kill_point("commit.start")
             result_outcome.commit = _commit(repo, plan_, result)
             if push_error is not None:
                 raise push_error  # never a tag for an artifact the remote lacks
-            _registry_step(repo, outcome, result, result_outcome, _inside(repo, plan_file))
-        else:
+            kill_point("tags.start")
+            if result is not None:
+                _registry_step(repo, outcome, result, result_outcome, _inside(repo, plan_file))
+        elif result is not None:
             result_outcome.notes.append("registration waits: --no-commit")
         if push_error is not None:
             raise push_error
         if git_push:
-            _push(repo, outcome, result_outcome)
+            kill_point("git-push.start")
+            _push(repo, result_outcome)
         return result_outcome
 
 
-def _push_artifacts(artifacts: Any, result: ApplyResult, done: ApplyOutcome) -> None:
-    """Apply step 3: upload what this apply built, restored or repaired."""
-    hashes = sorted({r.artifact.md5 for r in result.records.values()})
+def _clear_after(repo: Repo, dead: dict | None) -> list[str]:
+    """Notes on what a dead apply (whose lock was taken over) left for this one to clear:
+    Git lock files its killed `git` held; its unpublished builds go in any case."""
+    if dead is None:
+        return []
+    from mlcode.vcs import clear_stale_locks
+
+    removed = clear_stale_locks(repo.root, float(dead.get("since", 0.0)))
+    who = f"pid {dead.get('pid')}"
+    notes = [f"took over the lock of a dead apply ({who})"]
+    notes += [f"removed {path}, left by that apply's killed git" for path in removed]
+    return notes
+
+
+def _unpushed(
+    repo: Repo, outcome: PlanOutcome, result: ApplyResult | None, commit: bool
+) -> list[str]:
+    """Apply step 3's objects: what this apply built, restored or repaired, and (as no
+    commit or tag may name an artifact the remote lacks) every record this apply will
+    commit or register: an interrupted apply's uncommitted leftovers included."""
+    from mlcode.plan.types import Action
+    from mlcode.vcs import changed_paths
+
+    records = dict(result.records) if result is not None else {}
+    observed = outcome.observed.records
+    for change in outcome.plan.changes:
+        if change.action in (Action.REGISTER, Action.PROMOTE) and change.address in observed:
+            records.setdefault(change.address, observed[change.address])
+    if commit and (repo.root / "artifacts").exists():
+        leftovers = set(changed_paths(repo.root, ["artifacts"]))
+        for address, record in observed.items():
+            if address.record_path in leftovers:
+                records.setdefault(address, record)
+    return sorted({r.artifact.md5 for r in records.values()})
+
+
+def _push_artifacts(artifacts: Any, hashes: list[str], done: ApplyOutcome) -> None:
+    """Apply step 3: upload these objects (with a `.dir`, its files) to the remote."""
     if not hashes:
         return
     if artifacts.remote_name() is None:
@@ -621,9 +667,11 @@ def _with_decision(change, candidate: Record, resource, outcome: PlanOutcome, sc
     return _replace(change, action=action, reasons=tuple(reasons), promotion=promotion)
 
 
-def _push(repo: Repo, outcome: PlanOutcome, done: ApplyOutcome) -> None:
-    """`--git-push`: the branch and the new tags, atomically."""
-    from mlcode.registry.gittags import push
+def _push(repo: Repo, done: ApplyOutcome) -> None:
+    """`--git-push`: the branch and every registry tag, atomically. Tags origin has are
+    no-ops; those an interrupted push left behind go now. A tag origin holds on another
+    object is refused, never forced."""
+    from mlcode.registry.gittags import push, read_events
     from mlcode.vcs import current_branch
 
     branch = current_branch(repo.root)
@@ -631,8 +679,7 @@ def _push(repo: Repo, outcome: PlanOutcome, done: ApplyOutcome) -> None:
         from mlcode.errors import GitError
 
         raise GitError("cannot push a detached HEAD", "check out the registry branch")
-    tags = done.registry.tags if done.registry else []
-    push(repo.root, "origin", branch, tags)
+    push(repo.root, "origin", branch, sorted({e.tag for e in read_events(repo.root)}))
     done.pushed = True
 
 

@@ -1,9 +1,9 @@
 """`mlcode doctor` (edge): check what apply depends on and say how to fix each problem.
 
 Checks, in order: Git (repository, identity), DVC (set up, cache writable), the remote
-(configured; with `remote=True` also reachable), the apply lock, the state records (all
-readable, their artifacts present), the registry branch and the specs. Every check
-yields ok / warn / error with a message and, unless ok, the fix.
+(configured; with `remote=True` also reachable), the apply lock, Git's lock files, the
+state records (all readable, their artifacts present), the registry branch and the
+specs. Every check yields ok / warn / error with a message and, unless ok, the fix.
 """
 
 from __future__ import annotations
@@ -31,7 +31,13 @@ class Check:
 def run_checks(root: Path, cache_dir: Path, remote: bool = False) -> list[Check]:
     checks = [_identity(root), _dvc(root)]
     checks += _remote(root, remote) if checks[-1].status == "ok" else []
-    checks += [_lock(cache_dir), *_records(root, cache_dir), _branch(root), _specs(root)]
+    checks += [
+        _lock(cache_dir),
+        _git_locks(root),
+        *_records(root, cache_dir),
+        _branch(root),
+        _specs(root),
+    ]
     return checks
 
 
@@ -106,6 +112,8 @@ def _remote(root: Path, reach: bool) -> list[Check]:
 def _lock(cache_dir: Path) -> Check:
     import json
 
+    from mlcode.lock import is_dead
+
     path = cache_dir / "lock"
     if not path.exists():
         return Check("lock", "ok", "no apply is running")
@@ -121,13 +129,28 @@ def _lock(cache_dir: Path) -> Check:
             f"held by pid {pid} on another host ({host}): never taken over automatically",
             f"if no apply runs on {host}, remove {path}",
         )
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return Check("lock", "ok", f"left by dead pid {pid}: the next apply takes it over")
-    except (PermissionError, ValueError, TypeError):
-        pass
+    if is_dead(holder):
+        return Check(
+            "lock",
+            "ok",
+            f"left by dead pid {pid}: the next apply takes it over, and removes the Git "
+            "lock files that apply's git left",
+        )
     return Check("lock", "ok", f"an apply is running (pid {pid})")
+
+
+def _git_locks(root: Path) -> Check:
+    from mlcode.vcs import git_locks
+
+    found = [p.relative_to(root).as_posix() for p in git_locks(root)]
+    if not found:
+        return Check("git locks", "ok", "no Git lock file")
+    return Check(
+        "git locks",
+        "warn",
+        f"Git lock files exist: {', '.join(found)} (Git refuses to write while they do)",
+        "if no git process is running in this repository, remove them",
+    )
 
 
 def _records(root: Path, cache_dir: Path) -> list[Check]:

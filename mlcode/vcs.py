@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 from mlcode.errors import GitError
+from mlcode.killpoint import kill_point
 
 FALLBACK_IDENTITY = ("mlcode", "mlcode@localhost")
 
@@ -109,39 +110,77 @@ def commit_paths(root: Path, paths: list[str], message: str) -> str | None:
     head = head_commit(root)
     index = root / ".mlcode" / "commit-index"
     index.parent.mkdir(parents=True, exist_ok=True)
-    index.unlink(missing_ok=True)
+    for stale in (index, index.with_name("commit-index.lock")):  # a killed apply's
+        stale.unlink(missing_ok=True)
     env = {"GIT_INDEX_FILE": str(index)}
+    commit = None
     try:
         if head:
             git(root, "read-tree", head, env=env)
-        git(root, "add", "-A", "--", *paths, env=env)
+        # A path neither in HEAD nor in the work tree (only in the real index, where a
+        # killed apply left it) has nothing to add, and `git add` would refuse it.
+        known = set(git(root, "ls-files", "-z", "--", *paths, env=env).split("\0"))
+        present = [p for p in paths if p in known or (root / p).exists()]
+        if present:
+            git(root, "add", "-A", "--", *present, env=env)
         tree = git(root, "write-tree", env=env).strip()
-        if head and tree == git(root, "rev-parse", f"{head}^{{tree}}").strip():
-            return None
-        parents = ["-p", head] if head else []
-        commit = git(
-            root, *identity_args(root), "commit-tree", tree, *parents, input=message
-        ).strip()
-        git(root, "update-ref", "-m", "mlcode apply", "HEAD", commit, *([head] if head else []))
+        kill_point("commit.index")
+        if not head or tree != git(root, "rev-parse", f"{head}^{{tree}}").strip():
+            parents = ["-p", head] if head else []
+            commit = git(
+                root, *identity_args(root), "commit-tree", tree, *parents, input=message
+            ).strip()
+            kill_point("commit.object")
+            git(root, "update-ref", "-m", "mlcode apply", "HEAD", commit, *parents[1:])
+            kill_point("commit.ref")
     finally:
         index.unlink(missing_ok=True)
-    # Make the real index agree with the new HEAD for these paths only.
+    # Make the real index agree with HEAD for these paths only (also when an apply
+    # killed after moving HEAD left them staged the other way round).
     git(root, "reset", "-q", "--", *paths)
     return commit
+
+
+def git_locks(root: Path) -> list[Path]:
+    """Git's lock files in this repository: the index, HEAD, packed-refs and refs."""
+    gitdir = root / ".git"
+    if not gitdir.is_dir():
+        return []
+    top = [gitdir / n for n in ("index.lock", "HEAD.lock", "packed-refs.lock")]
+    return [p for p in top if p.exists()] + sorted((gitdir / "refs").rglob("*.lock"))
+
+
+def clear_stale_locks(root: Path, since: float) -> list[str]:
+    """Remove Git lock files created since `since` (when a now dead apply took the apply
+    lock): its `git` was killed holding them, and Git would refuse every later write.
+    Returns the paths removed, relative to the root."""
+    removed = []
+    for path in git_locks(root):
+        try:
+            if path.stat().st_mtime >= since:
+                path.unlink()
+                removed.append(path.relative_to(root).as_posix())
+        except OSError:
+            continue
+    return removed
 
 
 def changed_paths(root: Path, paths: list[str]) -> list[str]:
     """Those of `paths` whose working-tree state differs from HEAD (or are untracked)."""
     if not paths:
         return []
-    out = git(root, "status", "--porcelain", "--untracked-files=all", "--", *paths)
-    return sorted({line[3:].strip().strip('"') for line in out.splitlines() if line})
+    return _status(root, "--", *paths)
 
 
 def dirty_paths(root: Path) -> list[str]:
     """Paths whose work-tree state differs from HEAD, untracked files included."""
-    out = git(root, "status", "--porcelain", "--untracked-files=all")
-    return sorted({line[3:].strip().strip('"') for line in out.splitlines() if line})
+    return _status(root)
+
+
+def _status(root: Path, *args: str) -> list[str]:
+    """Paths `git status` lists (a rename as its two paths; NUL-separated, unquoted)."""
+    out = git(root, "status", "--porcelain", "-z", "--no-renames", "--untracked-files=all", *args)
+    return sorted({entry[3:] for entry in out.split("\0") if entry})
 
 
 def uncommitted_inputs(root: Path, ignore: frozenset[str] = frozenset()) -> list[str]:

@@ -38,29 +38,66 @@ TEST_IDENTITY = {
 _SETUP_IDENTITY = ["-c", "user.name=Test Setup", "-c", "user.email=setup@example.com"]
 
 
+def isolated_environ(home: Path) -> dict[str, str]:
+    """Environment variables that keep mlcode, Git and DVC away from the real HOME,
+    caches, gitconfig and DVC config (`home` gets the directories they point at)."""
+    for sub in (".cache", ".config", "dvc-site", "dvc-global", "dvc-system"):
+        (home / sub).mkdir(exist_ok=True)
+    return {
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "DVC_NO_ANALYTICS": "1",
+        "DVC_SITE_CACHE_DIR": str(home / "dvc-site"),
+        "DVC_GLOBAL_CONFIG_DIR": str(home / "dvc-global"),
+        "DVC_SYSTEM_CONFIG_DIR": str(home / "dvc-system"),
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "COLUMNS": "200",
+        "PATH": f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}",
+        **TEST_IDENTITY,
+    }
+
+
+UNSET = ("GIT_CONFIG_GLOBAL", "EMAIL", "MLCODE_DEBUG", "NO_COLOR")
+
+
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Keep every test away from the real HOME, caches, gitconfig and DVC config."""
     home = tmp_path_factory.mktemp("home")
-    for sub in (".cache", ".config", "dvc-site", "dvc-global", "dvc-system"):
-        (home / sub).mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("DVC_NO_ANALYTICS", "1")
-    monkeypatch.setenv("DVC_SITE_CACHE_DIR", str(home / "dvc-site"))
-    monkeypatch.setenv("DVC_GLOBAL_CONFIG_DIR", str(home / "dvc-global"))
-    monkeypatch.setenv("DVC_SYSTEM_CONFIG_DIR", str(home / "dvc-system"))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    monkeypatch.delenv("GIT_CONFIG_GLOBAL", raising=False)
-    monkeypatch.delenv("EMAIL", raising=False)
-    monkeypatch.delenv("MLCODE_DEBUG", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.setenv("PATH", f"{BIN_DIR}{os.pathsep}{os.environ.get('PATH', '')}")
-    for key, value in TEST_IDENTITY.items():
+    for key, value in isolated_environ(home).items():
         monkeypatch.setenv(key, value)
+    for key in UNSET:
+        monkeypatch.delenv(key, raising=False)
     return home
+
+
+@pytest.fixture(scope="module")
+def module_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The isolated environment as a dict, for setups shared by a module's tests (which
+    run before the per-test `isolated_env` and must pass it to subprocesses)."""
+    base = {k: v for k, v in os.environ.items() if k not in UNSET}
+    return {**base, **isolated_environ(tmp_path_factory.mktemp("home"))}
+
+
+_SUMMARY: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def summary_line():
+    """`summary_line(text)`: print `text` in the run's closing summary (CI shows it)."""
+    return _SUMMARY.append
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for line in _SUMMARY:
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def mlcode_cmd() -> list[str]:
+    """The command line that runs the installed `mlcode` CLI."""
+    return list(MLCODE_CMD)
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ from mlcode.apply.ports import ArtifactStore, Runner
 from mlcode.build.task import BuildResult, BuildTask
 from mlcode.fsutil import dir_manifest
 from mlcode.graph.dag import DAG
+from mlcode.killpoint import kill_point
 from mlcode.plan.planner import fingerprint_of, record_inputs
 from mlcode.plan.types import Action, ArtifactState, Observed, Plan
 from mlcode.spec.types import Resource, redact
@@ -191,6 +192,7 @@ class _Walk:
         previous = path.read_bytes() if path.exists() else None
         if write:
             write_record(self.ws.root, record)
+            kill_point("restore.recorded")
         if self.store.restore([address.record_path]):
             if previous is None:
                 path.unlink(missing_ok=True)
@@ -227,6 +229,7 @@ class _Walk:
             seed=seed_for(address),
         )
         self.futures[self.runner.submit(task)] = (address, out, time.perf_counter())
+        kill_point("build.submitted")
 
     def _finish(self, future: Future[BuildResult]) -> Address:
         address, out, start = self.futures.pop(future)
@@ -247,6 +250,7 @@ class _Walk:
             return address
         manifest = dir_manifest(out)
         _publish(out, self.ws.artifact_dir(address), self.ws.cache_dir)
+        kill_point("build.published")
         fp = fingerprint_of(self.resources[address], self.observed.facts[address], self.digest)
         self.digest[address] = Artifact("", tuple(sorted(manifest.items())), 0).digest
         self.built[address] = (result, manifest, fp or "")
@@ -261,6 +265,7 @@ class _Walk:
             a: self.ws.artifact_dir(a).relative_to(self.ws.root).as_posix() for a in self.built
         }
         outs = self.store.add(list(paths.values()))
+        kill_point("record.cached")
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
         for address, (result, manifest, fp) in self.built.items():
             out = outs[paths[address]]
@@ -288,12 +293,14 @@ class _Walk:
             if self.ws.preview is None:
                 write_record(self.ws.root, record)
                 self.result.touched.append(address.record_path)
+                kill_point("record.written")
         self.built.clear()
         self.flushed = time.monotonic()
 
     def _retire(self, address: Address) -> None:
         self.emit(Started(address, Action.RETIRE))
         (self.ws.root / address.record_path).unlink(missing_ok=True)
+        kill_point("retire.unlinked")
         # The work-tree copy goes too (it would be an untracked file once no longer
         # ignored); the artifact stays in the DVC cache, on the remote and in history.
         shutil.rmtree(self.ws.root / address.artifact_path, ignore_errors=True)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from mlcode.errors import GitError, MlcodeError
 from mlcode.fsutil import read_json, stat_key, write_json
+from mlcode.killpoint import kill_point
 from mlcode.registry.tags import parse_tag
 from mlcode.registry.view import Model, RegistryView, TagEvent, event_from_tag, fold
 from mlcode.vcs import git, identity_args
@@ -165,6 +166,7 @@ def create_tags(root: Path, tags: list[NewTag]) -> None:
             f"tagger {ident} {tag.time} +0000\n\n{tag.message.rstrip()}\n"
         )
         objects.append(git(root, "mktag", input=body).strip())
+    kill_point("tags.objects")
     lines = ["start"]
     lines += [f"create refs/tags/{t.name} {obj}" for t, obj in zip(tags, objects, strict=True)]
     lines += ["prepare", "commit"]

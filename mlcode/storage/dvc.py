@@ -16,6 +16,7 @@ from typing import Any
 
 from mlcode.errors import StorageError
 from mlcode.fsutil import atomic_write
+from mlcode.killpoint import kill_point
 from mlcode.storage.cachefiles import cached_file
 
 MLCODE_REMOTE = "mlcode"
@@ -218,6 +219,7 @@ class DvcStore:
                             "check the remote, then run `mlcode push`",
                         )
                     done += len(result.transferred)
+                    kill_point("push.files")
         except StorageError:
             raise
         except Exception as exc:

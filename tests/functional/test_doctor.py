@@ -25,8 +25,8 @@ def test_healthy_project(project, tmp_path):
 
 
 def test_problems_are_named_with_their_fix(project, no_git_identity):
-    # No Git identity, a tampered artifact, a lock from another host and a broken spec:
-    # each is reported with its fix, and the errors make doctor exit 1.
+    # No Git identity, a tampered artifact, a lock from another host, a Git lock file
+    # and a broken spec: each is reported with its fix, and the errors make doctor exit 1.
     project.gen_counted_model()
     project.commit("specs")
     project.apply()
@@ -34,6 +34,7 @@ def test_problems_are_named_with_their_fix(project, no_git_identity):
     (project.root / ".mlcode/lock").write_text(
         json.dumps({"pid": 1, "host": "build-box-7", "nonce": "x"})
     )
+    (project.root / ".git/HEAD.lock").write_text("")
     project.gen({"conf/models/bad.yaml": "dataset: iris\nbogus: 1\n"})
     code, checks = _checks(project)
     assert code == 1
@@ -43,6 +44,8 @@ def test_problems_are_named_with_their_fix(project, no_git_identity):
     lock = checks["lock"][0]
     assert lock["status"] == "warn" and "build-box-7" in lock["message"]
     assert "remove" in lock["fix"]
+    git_locks = checks["git locks"][0]
+    assert git_locks["status"] == "warn" and ".git/HEAD.lock" in git_locks["message"]
     artifacts = checks["artifacts"][0]
     assert artifacts["status"] == "error" and "model.m" in artifacts["message"]
     assert "mlcode apply" in artifacts["fix"]

@@ -71,6 +71,24 @@ def test_dead_holder_is_taken_over(project):
     assert project.record_path("model.iris_lr").exists()
 
 
+def test_reused_pid_is_taken_over(project):
+    # The holder died and its pid now belongs to another, later process: that process
+    # is not the holder (its start time differs), so the lock is taken over.
+    _simple(project)
+    other = subprocess.Popen(["sleep", "30"])
+    try:
+        lock = project.root / ".mlcode" / "lock"
+        lock.parent.mkdir(exist_ok=True)
+        holder = {"pid": other.pid, "host": socket.gethostname(), "nonce": "x", "started": 1}
+        lock.write_text(json.dumps(holder))
+        done = project.apply()
+        assert f"took over the lock of a dead apply (pid {other.pid})" in done.stdout
+        assert not lock.exists()
+    finally:
+        other.kill()
+        other.wait()
+
+
 def _slow_project(project) -> None:
     project.gen(
         {

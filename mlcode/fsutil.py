@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,20 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def replace_dir(src: Path, dest: Path, scratch: Path) -> None:
+    """Move directory `src` to `dest` by rename: readers see the old directory, for an
+    instant none, or the new one, never a mix. The old one goes via `scratch`."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    old = None
+    if dest.exists():
+        old = scratch / f"old-{dest.name}-{uuid.uuid4().hex[:8]}"
+        old.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(dest, old)
+    os.replace(src, dest)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_json(path: str | os.PathLike[str], value: Any) -> None:

@@ -18,7 +18,6 @@ every independent node still finishes. `apply_plan` always returns what it did.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import time
 import uuid
@@ -32,7 +31,7 @@ from mlcode.address import Address
 from mlcode.apply.events import Event, Failed, Skipped, Started, Succeeded
 from mlcode.apply.ports import ArtifactStore, Runner
 from mlcode.build.task import BuildResult, BuildTask
-from mlcode.fsutil import dir_manifest
+from mlcode.fsutil import dir_manifest, replace_dir
 from mlcode.graph.dag import DAG
 from mlcode.killpoint import kill_point
 from mlcode.plan.planner import fingerprint_of, record_inputs
@@ -249,7 +248,7 @@ class _Walk:
             self.emit(Failed(address, result.error, log))
             return address
         manifest = dir_manifest(out)
-        _publish(out, self.ws.artifact_dir(address), self.ws.cache_dir)
+        replace_dir(out, self.ws.artifact_dir(address), self.ws.cache_dir / "tmp")
         kill_point("build.published")
         fp = fingerprint_of(self.resources[address], self.observed.facts[address], self.digest)
         self.digest[address] = Artifact("", tuple(sorted(manifest.items())), 0).digest
@@ -324,18 +323,6 @@ def apply_plan(
     walk = _Walk(plan, resources, dag, observed, runner, store, workspace, on_event)
     walk.forced = set(forced)
     return walk.run()
-
-
-def _publish(src: Path, dest: Path, cache_dir: Path) -> None:
-    """Move a finished build into place: readers see the old or the new directory."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    old = None
-    if dest.exists():
-        old = cache_dir / "tmp" / f"old-{dest.name}-{uuid.uuid4().hex[:8]}"
-        os.replace(dest, old)
-    os.replace(src, dest)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _remove_ignore_entry(root: Path, address: Address) -> None:

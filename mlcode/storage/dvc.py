@@ -11,11 +11,13 @@ import io
 import json
 import logging
 import os
+import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
 from mlcode.errors import StorageError
-from mlcode.fsutil import atomic_write
+from mlcode.fsutil import atomic_write, replace_dir
 from mlcode.killpoint import kill_point
 from mlcode.storage.cachefiles import cached_file
 
@@ -107,22 +109,77 @@ class DvcStore:
         return outs
 
     def restore(self, record_files: list[str]) -> list[str]:
-        """Check out the artifacts of these `.dvc` files from the cache; return those
-        that could not be restored (object missing from the cache)."""
+        """Check out the artifacts of these `.dvc` files from the cache (fetching what it
+        lacks from the remote); return those that could not be restored.
+
+        A directory is assembled under `.mlcode/tmp` and renamed into place, so a reader
+        (or an apply killed meanwhile) sees the old directory, none, or the whole new
+        one; `dvc checkout` writes into the directory file by file.
+        """
         if not record_files:
             return []
-        repo = self._open()
         failed = []
         for target in record_files:
-            try:
-                with quiet():
-                    repo.checkout(targets=[target], force=True)
-            except Exception:
-                if not self._fetch_and_checkout(target):
-                    failed.append(target)
-                    continue
+            md5 = _recorded_md5(self.root / target)
+            if md5 is not None and md5.endswith(".dir"):
+                done = self._assemble(target.removesuffix(".dvc"), md5)
+            else:
+                done = self._dvc_checkout(target)
+            if not done:
+                failed.append(target)
+                continue
             _ignore(self.root / target.removesuffix(".dvc"))  # as after `dvc add`
         return failed
+
+    def _assemble(self, path: str, md5: str) -> bool:
+        """Build directory `path` from cache objects in a scratch folder, then rename it
+        into place; False when an object is in neither the cache nor the remote."""
+        entries = self._entries(md5)
+        if entries is None and self.remote_name() is not None:
+            try:
+                self.fetch([md5])
+            except StorageError:
+                return False
+            entries = self._entries(md5)
+        if entries is None:
+            return False
+        scratch = self.root / ".mlcode" / "tmp"
+        out = scratch / f"restore-{Path(path).name}-{uuid.uuid4().hex[:8]}"
+        try:
+            for rel, source in entries:
+                dest = out / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, dest)
+                kill_point("restore.copying")
+            out.mkdir(parents=True, exist_ok=True)  # an empty directory has no entries
+            replace_dir(out, self.root / path, scratch)
+        except OSError:
+            shutil.rmtree(out, ignore_errors=True)
+            return False
+        return True
+
+    def _entries(self, md5: str) -> list[tuple[str, Path]] | None:
+        """(relative path, cache file) of every file of a `.dir` object, or None when
+        the cache lacks the listing or any of the files."""
+        listing = _listing(cached_file(self.root, md5), None, md5)
+        if listing is None:
+            return None
+        out = []
+        for entry in listing:
+            source = cached_file(self.root, entry.get("md5"))
+            if source is None:
+                return None
+            out.append((str(entry["relpath"]), source))
+        return out
+
+    def _dvc_checkout(self, target: str) -> bool:
+        repo = self._open()
+        try:
+            with quiet():
+                repo.checkout(targets=[target], force=True)
+        except Exception:
+            return self._fetch_and_checkout(target)
+        return True
 
     def _fetch_and_checkout(self, target: str) -> bool:
         """The cache lacks `target`'s objects: fetch them from the remote, check out."""
@@ -325,6 +382,17 @@ def _listing(local: Path | None, odb: Any, md5: str) -> list[dict[str, Any]] | N
     except (OSError, ValueError):
         return None
     return None
+
+
+def _recorded_md5(record_file: Path) -> str | None:
+    """The md5 in a `.dvc` file's (first) `outs` entry, or None."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(record_file.read_text(encoding="utf-8"))
+        return str(data["outs"][0]["md5"])
+    except (OSError, ValueError, yaml.YAMLError, KeyError, IndexError, TypeError):
+        return None
 
 
 def _ignore(folder: Path) -> None:

@@ -15,11 +15,14 @@ After each kill:
 
 - every artifact directory in the work tree is the one before the apply, the one the
   reference built, or absent: never a mix;
-- every record (work tree, HEAD, every tag) has its objects in the DVC cache, and every
-  record origin has has its objects on the DVC remote;
+- every record (work tree, HEAD, every tag) has its objects, intact, in the DVC cache,
+  and every record origin has has them on the DVC remote;
 - then a plain `mlcode apply --git-push` takes the dead apply's lock over and converges:
   the same records and registry (tags, versions, fingerprints, stages) as the reference,
   origin equal to the local repository, a clean tree and a no-op plan.
+
+Scenarios run two at a time in background threads (one per core); the closing summary
+of the test run prints how many kill points killed and converged, and records lost.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import shutil
 import signal
 import subprocess
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +46,7 @@ KILL_POINTS = [
     "build.submitted",  # the parent dies while a worker trains
     "build.train",  # a worker kills the group in the middle of the user's fit()
     "restore.recorded",  # reuse: the record is written, the artifact not checked out
+    "restore.copying",  # reuse: the artifact half copied out of the cache
     "build.published",  # a build is in place, not in the DVC cache, no record
     "record.cached",  # builds are in the DVC cache, no record written
     "record.written",  # one record of the batch written, the other not
@@ -365,9 +370,30 @@ def summary(summary_line):
         )
 
 
+@pytest.fixture(scope="module")
+def scenarios(request, template, reference, env, tmp_path_factory):
+    """The selected kill scenarios, run two at a time (the machine's two cores) in the
+    background; each test waits for its own and re-raises what it found."""
+    top = tmp_path_factory.mktemp("kill")
+    selected = [
+        item.callspec.params["point"]
+        for item in request.session.items
+        if getattr(item, "originalname", "") == "test_kill_and_converge"
+    ]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        yield {
+            point: pool.submit(_scenario, point, template, reference, env, top / str(i))
+            for i, point in enumerate(selected)
+        }
+
+
 @pytest.mark.parametrize("point", KILL_POINTS)
-def test_kill_and_converge(point, template, reference, env, tmp_path):
-    root = _copy(template, tmp_path / "s")
+def test_kill_and_converge(point, scenarios):
+    scenarios[point].result(timeout=600)
+
+
+def _scenario(point: str, template: Path, reference: dict, env: Env, dest: Path) -> None:
+    root = _copy(template, dest)
     before = _artifact_dirs(root)
 
     killed = _apply(root, env.with_kill(point))

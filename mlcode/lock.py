@@ -1,10 +1,11 @@
 """The apply lock `.mlcode/lock` (edge): one apply at a time per repository.
 
-The lock file holds {pid, host, nonce, started}; it is created with O_EXCL semantics (write a temp
-file, then `os.link` it into place, which fails if the lock exists). A holder on this
-host whose pid is gone, or whose pid now belongs to a process started later (the pid
-was reused after a crash), is taken over; `taken_over` then says whose lock it was and since
-when it was held, so that apply can clear what the dead apply's `git` left locked.
+The lock file holds {pid, host, nonce, started}; it is created with O_EXCL semantics
+(write a temp file, then `os.link` it into place, which fails if the lock exists). A
+holder on this host whose pid is gone, or whose pid now belongs to a process started
+later (the pid was reused after a crash), is taken over; `taken_over` then says whose
+lock it was and since when it was held, so that apply can clear what the dead apply's
+`git` left locked.
 """
 
 from __future__ import annotations

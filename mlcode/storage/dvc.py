@@ -167,9 +167,10 @@ class DvcStore:
         out = []
         for entry in listing:
             source = cached_file(self.root, entry.get("md5"))
-            if source is None:
-                return None
-            out.append((str(entry["relpath"]), source))
+            rel = Path(str(entry.get("relpath", "")))
+            if source is None or rel.is_absolute() or ".." in rel.parts or not rel.parts:
+                return None  # missing, or a listing that would write outside its folder
+            out.append((rel.as_posix(), source))
         return out
 
     def _dvc_checkout(self, target: str) -> bool:

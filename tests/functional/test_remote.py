@@ -197,3 +197,29 @@ def test_noop_plan_imports_no_dvc_and_asks_no_remote(project, tmp_path):
         [sys.executable, "-c", probe], cwd=project.root, capture_output=True, text=True
     )
     assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout + done.stderr
+
+
+def test_restore_refuses_a_listing_that_leaves_its_folder(project, tmp_path):
+    # A `.dir` object in the DVC cache whose entry is `../../escape.txt`: restoring the
+    # record that names it fails, and nothing is written outside the artifact folder.
+    from mlcode.storage.dvc import DvcStore
+
+    cache = project.root / ".dvc" / "cache" / "files" / "md5"
+    payload = b"payload"
+    listing = json.dumps([{"md5": hashlib.md5(payload).hexdigest(), "relpath": "../../x.txt"}])
+    for name, data in (
+        (hashlib.md5(payload).hexdigest(), payload),
+        (hashlib.md5(listing.encode()).hexdigest() + ".dir", listing.encode()),
+    ):
+        (cache / name[:2]).mkdir(parents=True, exist_ok=True)
+        (cache / name[:2] / name[2:]).write_bytes(data)
+    project.gen({"artifacts/models/evil.dvc": f"outs:\n- md5: {name}\n  path: evil\n"})
+
+    store = DvcStore(project.root)
+    try:
+        failed = store.restore(["artifacts/models/evil.dvc"])
+    finally:
+        store.close()
+    assert failed == ["artifacts/models/evil.dvc"]
+    assert list(tmp_path.rglob("x.txt")) == []
+    assert not (project.root / "artifacts/models/evil").exists()

@@ -71,6 +71,23 @@ def test_dead_holder_is_taken_over(project):
     assert project.record_path("model.iris_lr").exists()
 
 
+def test_lock_from_another_host_is_never_taken_over(project):
+    # A lock naming another host: its pid means nothing here, so even a pid that is
+    # not running on this machine does not make it stale. Apply refuses and names it.
+    _simple(project)
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    lock = project.root / ".mlcode" / "lock"
+    lock.parent.mkdir(exist_ok=True)
+    text = json.dumps({"pid": dead.pid, "host": "build-box-7", "nonce": "x"})
+    lock.write_text(text)
+    done = project.run("apply", "--auto-approve")
+    assert done.returncode == 1, project.output(done)
+    assert f"pid {dead.pid} on build-box-7" in done.stderr, project.output(done)
+    assert lock.read_text() == text
+    assert not (project.root / "artifacts").exists()
+
+
 def test_reused_pid_is_taken_over(project):
     # The holder died and its pid now belongs to another, later process: that process
     # is not the holder (its start time differs), so the lock is taken over.

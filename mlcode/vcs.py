@@ -184,12 +184,14 @@ def _status(root: Path, *args: str) -> list[str]:
 
 
 def uncommitted_inputs(root: Path, ignore: frozenset[str] = frozenset()) -> list[str]:
-    """Uncommitted changes other than state records (and the `.gitignore` beside them),
-    which apply commits itself, and `ignore`: what keeps registration waiting."""
+    """Uncommitted changes that keep registration waiting: all but what is under
+    `artifacts/` (state records and `.gitignore`s, which apply commits itself, and
+    artifact files, which a killed apply may have published before ignoring them),
+    bytecode, and `ignore`."""
     return [
         p
         for p in dirty_paths(root)
-        if not (p.startswith("artifacts/") and p.endswith((".dvc", "/.gitignore")))
+        if not p.startswith("artifacts/")
         and "__pycache__/" not in p  # bytecode of the project's own modules
         and p not in ignore
     ]

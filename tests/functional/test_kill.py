@@ -48,6 +48,7 @@ KILL_POINTS = [
     "restore.recorded",  # reuse: the record is written, the artifact not checked out
     "restore.copying",  # reuse: the artifact half copied out of the cache
     "build.published",  # a build is in place, not in the DVC cache, no record
+    "build.published:2",  # both builds in place, a new one not even git-ignored yet
     "record.cached",  # builds are in the DVC cache, no record written
     "record.written",  # one record of the batch written, the other not
     "retire.unlinked",  # retire: the record is gone, the artifact still there
@@ -411,6 +412,9 @@ def _scenario(point: str, template: Path, reference: dict, env: Env, dest: Path)
     # Re-planning shows no error, and one plain apply converges.
     plan = _mlcode(root, env, "plan", "--json")
     assert plan.returncode == 0, f"{point}: plan after the kill\n{plan.stdout}\n{plan.stderr}"
+    for change in json.loads(plan.stdout)["changes"]:  # the stage moves are still planned
+        if change["address"] in ("model.m_a", "model.m_c") and change["action"] != "noop":
+            assert change["promotion"], f"{point}: {change['address']} lost its promotion"
     done = _apply(root, env)
     assert done.returncode == 0, f"{point}: exit {done.returncode}\n{done.stdout}\n{done.stderr}"
     assert "took over the lock of a dead apply" in done.stdout, f"{point}: {done.stdout}"

@@ -193,7 +193,7 @@ def _applied(root: Path, env: Env) -> None:
 
 
 @pytest.fixture(scope="module")
-def env(module_env: Env, mlcode_cmd: list[str]) -> Env:
+def env(module_env: dict[str, str], mlcode_cmd: list[str]) -> Env:
     out = Env({k: v for k, v in module_env.items() if k != "MLCODE_KILL_AT"})
     out.cmd = mlcode_cmd
     return out

@@ -424,6 +424,7 @@ def _scenario(point: str, template: Path, reference: dict, env: Env, dest: Path)
         f"{point}: {p}" for p in want["records"] if state["records"].get(p) != want["records"][p]
     )
     assert state == want, f"{point}: diverged from the uninterrupted apply"
+    assert _artifact_dirs(root) == reference["artifacts"], f"{point}: artifacts differ"
     assert _tags(root, env, "origin") == _tags(root, env), f"{point}: origin's tags differ"
     head = _git(root, env, "rev-parse", "HEAD").strip()
     assert _git(root, env, "ls-remote", "origin", "refs/heads/main").split()[0] == head

@@ -18,8 +18,9 @@ After each kill:
 - every record (work tree, HEAD, every tag) has its objects, intact, in the DVC cache,
   and every record origin has has them on the DVC remote;
 - then a plain `mlcode apply --git-push` takes the dead apply's lock over and converges:
-  the same records and registry (tags, versions, fingerprints, stages) as the reference,
-  origin equal to the local repository, a clean tree and a no-op plan.
+  the same records, artifact directories and registry (tags, versions, fingerprints,
+  stages) as the reference, origin equal to the local repository, a clean tree and a
+  no-op plan.
 
 Scenarios run two at a time in background threads (one per core); the closing summary
 of the test run prints how many kill points killed and converged, and records lost.

@@ -57,8 +57,37 @@ def write_record(root: Path, record: Record) -> None:
     meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
     meta["mlcode"] = record_to_json(record)
     data["meta"] = meta
-    ordered = {"outs": data.pop("outs", []), **data}
-    atomic_write(path, yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True))
+    atomic_write(path, record_text(data))
+
+
+# DVC's own key order for an `outs` entry (what `dvc add` writes); other keys follow sorted.
+_OUTS_ORDER = ("md5", "size", "nfiles", "hash", "path")
+
+
+def record_text(data: dict[str, Any]) -> str:
+    """The canonical text of a `.dvc` file: `outs` first with its entries in DVC's key
+    order, then every other key sorted at every level. Whichever path wrote a record
+    (apply, a saved plan, a restore, a merge driver), equal records are equal bytes."""
+    outs = [
+        {
+            **{k: o[k] for k in _OUTS_ORDER if k in o},
+            **{k: o[k] for k in sorted(o) if k not in _OUTS_ORDER},
+        }
+        for o in data.get("outs") or []
+        if isinstance(o, dict)
+    ]
+    rest = {k: v for k, v in data.items() if k != "outs"}
+    ordered = {"outs": outs, **_sorted(rest)}
+    return yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
+
+
+def _sorted(value: Any) -> Any:
+    """`value` with the keys of every mapping in it sorted (lists keep their order)."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def record_paths(root: Path) -> dict[Address, str]:

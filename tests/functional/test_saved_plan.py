@@ -58,3 +58,36 @@ def test_saved_plan_holds_no_secret(project, monkeypatch):
     assert project.run("plan", "--out", "plan.json").returncode == 0
     assert "s3cr3t-value-123" not in (project.root / "plan.json").read_text()
     assert "(sensitive)" in (project.root / "plan.json").read_text()
+
+
+def _record_lines(project, address: str) -> list[str]:
+    """A record file's lines without the two that name when and where it was built."""
+    text = project.record_path(address).read_text()
+    return [ln for ln in text.splitlines() if "built_at:" not in ln and "built_from:" not in ln]
+
+
+def test_records_are_canonical_whichever_path_wrote_them(project_factory):
+    # The same specs applied from a saved plan and by a plain apply write byte-identical
+    # records (apart from build time and commit): keys sorted at every level.
+    spec = "defaults:\n  - /estimator@estimator: tree\n  - _self_\n"
+    spec += "metrics: [accuracy]\nestimator: {min_samples_leaf: 2, criterion: gini}\n"
+    spec += "dataset: iris\nstage: staging\ndescription: zeta before alpha\n"
+    texts = []
+    for name, saved in (("plain", False), ("saved", True)):
+        project = project_factory(name)
+        project.gen_counted_model({"conf/models/m.yaml": spec})
+        project.commit("specs")
+        if saved:
+            assert project.run("plan", "--out", "plan.json").returncode == 0
+            done = project.run("apply", "plan.json")
+            assert done.returncode == 0, project.output(done)
+        else:
+            project.apply()
+        texts.append({a: _record_lines(project, a) for a in ("dataset.iris", "model.m")})
+    assert texts[0] == texts[1]
+    meta = texts[0]["model.m"][texts[0]["model.m"].index("meta:") :]
+    spec_at = meta.index("    spec:")
+    keys = [ln.strip().split(":")[0] for ln in meta[spec_at + 1 :] if ln.startswith("      ")]
+    keys = [k for k in keys if not k.startswith("-")]
+    top = [k for k in keys if k in ("dataset", "description", "estimator", "metrics", "stage")]
+    assert top == sorted(top)

@@ -20,6 +20,7 @@ from mlcode.plan.types import ArtifactState, Facts, Observed
 from mlcode.registry.observe import observe_registry
 from mlcode.spec.codescan import file_imports, scan
 from mlcode.spec.resolve import Project
+from mlcode.spec.types import env_digests
 from mlcode.state.records import RecordIndex
 from mlcode.state.reuse import ReuseIndex
 from mlcode.state.types import Record
@@ -56,6 +57,7 @@ class Refresher:
                 sources={s: self.hashes.md5(s) for s in resource.sources},
                 env={d: self.version(d) for d in resource.dists},
                 artifact=self.artifact_state(records[address]) if address in records else None,
+                env_vars=env_digests(resource.env_vars, os.environ),
             )
         self.save()
         names = [a.name for a in (*project.resources, *records) if a.kind is Kind.MODEL]

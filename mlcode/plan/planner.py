@@ -52,7 +52,7 @@ def fingerprint_of(
     inputs.update({f"source:{k}": v for k, v in facts.sources.items()})
     # Models are seeded from their address (apply.executor.seed_for): it is an input.
     seed_source = str(resource.address) if resource.address.kind is Kind.MODEL else None
-    return fingerprint(resource.spec, inputs, facts.code, facts.env, seed_source)
+    return fingerprint(resource.spec, inputs, facts.code, facts.env, seed_source, facts.env_vars)
 
 
 def record_inputs(resource: Resource, facts: Facts, upstream: Mapping[Address, str | None]):
@@ -302,6 +302,13 @@ def _diff(
         old, new = record.env.get(dist), facts.env.get(dist)
         if old != new:
             reasons.append(f"{dist} {old or '(absent)'} -> {new or '(absent)'}")
+    for name in sorted(set(record.env_vars) | set(facts.env_vars)):
+        if name not in record.env_vars:
+            reasons.append(f"env {name} read")
+        elif name not in facts.env_vars:
+            reasons.append(f"env {name} no longer read")
+        elif record.env_vars[name] != facts.env_vars[name]:
+            reasons.append(f"env {name} changed")
     for path, digest in sorted(facts.sources.items()):
         if record.inputs.get(f"source:{path}") != digest:
             reasons.append(f"source {path} changed")

@@ -105,13 +105,15 @@ class Plan:
 class Facts:
     """What refresh observed for one resource: hashes of its code files and source
     files, versions of its distributions, the state of its recorded artifact's local
-    copy, and (with --refresh remote) whether the remote holds it."""
+    copy, (with --refresh remote) whether the remote holds it, and a digest of the value
+    of each environment variable its spec reads."""
 
     code: Mapping[str, str | None]
     sources: Mapping[str, str | None]
     env: Mapping[str, str | None]
     artifact: ArtifactState | None = None
     on_remote: bool | None = None  # None: the remote was not asked (no --refresh remote)
+    env_vars: Mapping[str, str] = field(default_factory=dict)  # name -> value digest
 
 
 class ReuseLookup(Protocol):

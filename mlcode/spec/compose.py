@@ -11,22 +11,27 @@ plans, records or caches and a missing variable does not break a plan.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mlcode.errors import SpecProblem
+from mlcode.spec.types import EnvVar
 
 
 @dataclass(frozen=True, slots=True)
 class Composed:
     """A composed spec: `data` is plain JSON-able data (interpolations resolved except
-    `${oc.env:...}`), `files` the repo-relative config files it was built from, in order."""
+    `${oc.env:...}`, kept as text together with any `oc.decode`/`oc.create` around it),
+    `files` the repo-relative config files it was built from, in order, and `env` the
+    environment variables the build will read, sorted by name."""
 
     data: dict[str, Any]
     files: tuple[str, ...]
+    env: tuple[EnvVar, ...] = ()
 
 
 class ComposeFailed(Exception):
@@ -102,7 +107,7 @@ class Composer:
             cfg = loader._compose_config_from_defaults_list(defaults=defaults.defaults, repo=repo)
             ConfigLoaderImpl._apply_overrides_to_config(defaults.config_overrides, cfg)
             with _env_kept_unresolved():
-                data = OmegaConf.to_container(cfg, resolve=True)
+                data = _unmark(OmegaConf.to_container(cfg, resolve=True))
         except OmegaConfBaseException as exc:
             key = getattr(exc, "full_key", "") or ""
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -112,7 +117,7 @@ class Composer:
             raise ComposeFailed(SpecProblem(rel, "", message)) from None
         if not isinstance(data, dict):
             raise ComposeFailed(SpecProblem(rel, "", "a spec must be a mapping"))
-        return Composed(data=data, files=tuple(dict.fromkeys(files)))
+        return Composed(data=data, files=tuple(dict.fromkeys(files)), env=env_references(data))
 
 
 def _blame(files: list[str], fallback: str) -> str:
@@ -123,25 +128,138 @@ def _blame(files: list[str], fallback: str) -> str:
 
 @contextmanager
 def _env_kept_unresolved() -> Iterator[None]:
-    """Resolve interpolations, but turn `${oc.env:VAR[,default]}` back into its text."""
+    """Resolve interpolations, but turn `${oc.env:VAR[,default]}` back into its text.
+
+    A resolver applied to such text would see the placeholder instead of the value, so
+    `oc.decode` and `oc.create` given text that holds one are kept as text too:
+    `${oc.decode:${oc.env:DEPTH,2}}` stays that expression and gives the int 2 at build
+    time, as plain OmegaConf gives it."""
     from omegaconf import OmegaConf
     from omegaconf.basecontainer import BaseContainer
+    from omegaconf.resolvers import oc
 
-    original = BaseContainer._resolvers.get("oc.env")
+    saved = {name: BaseContainer._resolvers.get(name) for name in _KEPT}
 
     def keep(key: str, default: Any = _NO_DEFAULT) -> str:
-        suffix = "" if default is _NO_DEFAULT else f",{default}"
-        return "${oc.env:" + key + suffix + "}"
+        return _MARK + "${oc.env:" + str(key) + _default_text(default) + "}"
+
+    def kept(name: str, real: Any):
+        def resolver(expr: Any, _parent_: Any, _node_: Any) -> Any:
+            if isinstance(expr, str) and "${oc.env:" in expr:
+                return _MARK + "${" + name + ":" + _argument(expr) + "}"
+            if name == "oc.create":
+                return real(expr, _parent_)
+            return real(expr, _parent_, _node_)
+
+        return resolver
 
     OmegaConf.register_new_resolver("oc.env", keep, replace=True)
+    for name, real in (("oc.decode", oc.decode), ("oc.create", oc.create)):
+        OmegaConf.register_new_resolver(name, kept(name, real), replace=True)
     try:
         yield
     finally:
+        for name, original in saved.items():
+            if original is not None:
+                BaseContainer._resolvers[name] = original
+
+
+_KEPT = ("oc.env", "oc.decode", "oc.create")
+# Marks the expressions kept as text, to tell them from literal `${` text (written
+# `\${` in YAML), which must stay literal when the build resolves the kept ones.
+_MARK = "\ue000"
+_NO_DEFAULT = object()
+_PLAIN = re.compile(r"[\w.\-/]+")
+
+
+def _default_text(default: Any) -> str:
+    """`,default` as it re-parses to the same `oc.env` result (none when absent)."""
+    if default is _NO_DEFAULT:
+        return ""
+    if default is None:
+        return ",null"
+    return "," + _argument(str(default))
+
+
+def _argument(text: str) -> str:
+    """`text` as one resolver argument: plain words and a lone interpolation as they
+    are, anything else single-quoted (quoted strings still interpolate)."""
+    bare = text.replace(_MARK, "")
+    if _PLAIN.fullmatch(bare) or (
+        bare.startswith("${") and bare.endswith("}") and bare.count("${") == 1
+    ):
+        return text
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _unmark(data: Any) -> Any:
+    """Drop the marks of kept expressions; where a spec keeps any, escape every literal
+    `${` so that resolving the kept ones at build time leaves the literal text alone."""
+    if not any(_MARK in t for t in _strings(data)):
+        return data
+
+    def fix(text: str) -> str:
+        parts = text.split("${")
+        out = parts[0]
+        for part in parts[1:]:
+            out = out[:-1] + "${" + part if out.endswith(_MARK) else out + "\\${" + part
+        return out
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return fix(value) if "${" in value else value
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return value
+
+    return walk(data)
+
+
+def env_references(data: Any) -> tuple[EnvVar, ...]:
+    """Every `${oc.env:...}` that resolving `data` at build time reads, found by
+    resolving each string that holds one with OmegaConf's own parser (so escapes,
+    nesting and quoting are read exactly as the build will read them)."""
+    from omegaconf import OmegaConf
+    from omegaconf.basecontainer import BaseContainer
+
+    texts = [t for t in _strings(data) if "${oc.env:" in t]
+    if not texts:
+        return ()
+    found: set[EnvVar] = set()
+
+    def record(key: str, default: Any = _NO_DEFAULT) -> str:
+        name = str(key)
+        if default is _NO_DEFAULT:
+            found.add(EnvVar(name))
+            return "0"  # a stand-in any resolver around it accepts
+        value = None if default is None else str(default)
+        found.add(EnvVar(name, True, value))
+        return "0" if value is None else value
+
+    original = BaseContainer._resolvers.get("oc.env")
+    OmegaConf.register_new_resolver("oc.env", record, replace=True)
+    try:
+        for text in texts:
+            # Only the references matter here, not whether the text resolves.
+            with suppress(Exception):
+                OmegaConf.to_container(OmegaConf.create({"v": text}), resolve=True)
+    finally:
         if original is not None:
             BaseContainer._resolvers["oc.env"] = original
+    return tuple(sorted(found, key=lambda v: (v.name, v.has_default, v.default or "")))
 
 
-_NO_DEFAULT = object()
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for sub in value.values():
+            yield from _strings(sub)
+    elif isinstance(value, list):
+        for sub in value:
+            yield from _strings(sub)
 
 
 def resolve_env(value: Any) -> Any:

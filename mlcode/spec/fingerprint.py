@@ -1,7 +1,7 @@
 """Fingerprints and spec diffs: pure functions over resolved specs and input hashes.
 
 fingerprint = sha256(canonical JSON of {spec minus stage/gates/doc keys, input hashes,
-code hashes, env versions[, seed source]}). Two builds with equal fingerprints are
+code hashes, env versions[, seed source][, digests of the environment variables read]}). Two builds with equal fingerprints are
 interchangeable. A model's address is its seed source: unseeded estimators get a seed
 derived from it, so two model specs with equal text still build different artifacts.
 """
@@ -34,8 +34,11 @@ def fingerprint(
     code: Mapping[str, str | None],
     env: Mapping[str, str | None],
     seed_source: str | None = None,
+    env_vars: Mapping[str, str] | None = None,
 ) -> str:
-    """The fingerprint of a resource (hex sha256)."""
+    """The fingerprint of a resource (hex sha256). `env_vars` maps each environment
+    variable the spec reads to a digest of its value (left out when there are none,
+    so specs without `${oc.env:...}` keep their fingerprints)."""
     material: dict[str, Any] = {
         "spec": fingerprint_spec(spec),
         "inputs": dict(inputs),
@@ -44,6 +47,8 @@ def fingerprint(
     }
     if seed_source is not None:
         material["seed_source"] = seed_source
+    if env_vars:
+        material["env_vars"] = dict(env_vars)
     return hashlib.sha256(canonical(material).encode()).hexdigest()
 
 

@@ -25,9 +25,9 @@ from mlcode.fsutil import file_md5, read_json, stat_key, write_json
 from mlcode.spec import safeyaml
 from mlcode.spec.parse import parse_dataset, parse_model, parse_settings
 from mlcode.spec.targets import TargetError, distribution_of, is_allowed, iter_targets, locate
-from mlcode.spec.types import Resource, Settings
+from mlcode.spec.types import EnvVar, Resource, Settings
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: resources carry env_vars
 SETTINGS_FILE = "conf/mlcode.yaml"
 
 
@@ -206,6 +206,8 @@ class _Resolver:
         except ComposeFailed as exc:
             return None, [exc.problem]
         resource, problems = self._build(address, rel, composed.data, composed.files)
+        if resource is not None:
+            resource = replace(resource, env_vars=composed.env)
         if resource is not None and not overrides:
             self._store(rel, resource)
         return resource, problems
@@ -346,6 +348,7 @@ def _resource_to_json(resource: Resource) -> dict[str, Any]:
         "modules": list(resource.modules),
         "code": list(resource.code),
         "dists": list(resource.dists),
+        "env_vars": [[v.name, v.has_default, v.default] for v in resource.env_vars],
     }
 
 
@@ -359,4 +362,5 @@ def _resource_from_json(data: dict[str, Any]) -> Resource:
         modules=tuple(data["modules"]),
         code=tuple(data["code"]),
         dists=tuple(data["dists"]),
+        env_vars=tuple(EnvVar(n, bool(h), d) for n, h, d in data.get("env_vars", ())),
     )

@@ -7,7 +7,9 @@ The typed views `DatasetSpec` and `ModelSpec` are derived from `spec` by `parse`
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +71,33 @@ class ModelSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class EnvVar:
+    """An environment variable a spec reads through `${oc.env:NAME[,default]}`; the
+    default as `oc.env` returns it (a string, or None for `null`) when there is one."""
+
+    name: str
+    has_default: bool = False
+    default: str | None = None
+
+
+def env_digests(env_vars: tuple[EnvVar, ...], environ: Mapping[str, str]) -> dict[str, str]:
+    """{name: sha256 of the value the build will see} for each variable a spec reads:
+    its value in `environ`, else its one default, else "unset" (several different
+    defaults are in the spec text, which is fingerprinted anyway). The digest enters
+    fingerprints and records in place of the value, which is never stored or shown."""
+    out = {}
+    for name in sorted({v.name for v in env_vars}):
+        if name in environ:
+            value: str | None = environ[name]
+        else:
+            defaults = {(v.has_default, v.default) for v in env_vars if v.name == name}
+            value = defaults.pop()[1] if len(defaults) == 1 else None
+        text = f"mlcode-env-v1\0{name}\0" + ("\1unset" if value is None else f"\0{value}")
+        out[name] = hashlib.sha256(text.encode()).hexdigest()
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class Resource:
     """One resolved resource of the desired state.
 
@@ -76,7 +105,9 @@ class Resource:
     used; `depends_on` upstream addresses; `sources` repo data files hashed as inputs;
     `modules` the project modules its `_target_`s name (code scan starts there); `code`
     extra repo paths from the spec's `code:` key; `dists` distributions whose versions
-    enter the fingerprint (settings `env` plus those behind installed `_target_`s).
+    enter the fingerprint (settings `env` plus those behind installed `_target_`s);
+    `env_vars` the environment variables its `${oc.env:...}` expressions read at build
+    time (a digest of each one's value enters the fingerprint, never the value).
     """
 
     address: Address
@@ -87,6 +118,7 @@ class Resource:
     modules: tuple[str, ...] = ()
     code: tuple[str, ...] = ()
     dists: tuple[str, ...] = ()
+    env_vars: tuple[EnvVar, ...] = ()
     typed: DatasetSpec | ModelSpec | None = field(default=None, compare=False)
 
     @property
@@ -101,14 +133,17 @@ def is_secret_key(key: str) -> bool:
     return any(w in _SECRET_WORDS for w in words) or key.lower() in _SECRET_WORDS
 
 
-def redact(value: Any, key: str = "") -> Any:
-    """A copy of `value` with secret-looking keys and `${oc.env:...}` values hidden."""
+def redact(value: Any, key: str = "", keep_env: bool = False) -> Any:
+    """A copy of `value` with secret-looking keys and `${oc.env:...}` values hidden.
+
+    `keep_env` keeps `${oc.env:...}` expressions as text (the expression is what the
+    spec file in Git says; its value is read only at build time): for code bundles."""
     if key and is_secret_key(key) and not isinstance(value, (dict, list)):
         return SENSITIVE
     if isinstance(value, dict):
-        return {k: redact(v, str(k)) for k, v in value.items()}
+        return {k: redact(v, str(k), keep_env) for k, v in value.items()}
     if isinstance(value, list):
-        return [redact(v) for v in value]
-    if isinstance(value, str) and "${oc.env:" in value:
+        return [redact(v, "", keep_env) for v in value]
+    if isinstance(value, str) and "${oc.env:" in value and not keep_env:
         return SENSITIVE
     return value

@@ -41,6 +41,8 @@ class Record:
     versions; `version` is the registered model version (None until registered);
     `built_from` the commit HEAD pointed at when it was built (None before any commit).
     `outs` is DVC's own `outs` entry, kept verbatim so the artifact can be restored.
+    `env_vars` maps each environment variable the spec read to a digest of its value;
+    `bundle` is the DVC directory hash of the build's code bundle (`mlcode.bundle`).
     """
 
     address: Address
@@ -55,6 +57,13 @@ class Record:
     built_at: str = ""
     built_from: str | None = None
     outs: tuple[dict[str, Any], ...] = ()
+    env_vars: dict[str, str] = field(default_factory=dict)
+    bundle: str | None = None
+
+    @property
+    def objects(self) -> list[str]:
+        """The DVC objects this record needs kept and pushed: artifact and code bundle."""
+        return [self.artifact.md5, *([self.bundle] if self.bundle else [])]
 
 
 def record_to_json(record: Record) -> dict[str, Any]:
@@ -76,6 +85,8 @@ def record_to_json(record: Record) -> dict[str, Any]:
         "version": record.version,
         "built_at": record.built_at,
         "built_from": record.built_from,
+        **({"env_vars": record.env_vars} if record.env_vars else {}),
+        **({"bundle": record.bundle} if record.bundle else {}),
     }
 
 
@@ -114,4 +125,6 @@ def record_from_json(data: dict[str, Any], outs: list[dict[str, Any]] | tuple = 
         built_at=str(data.get("built_at") or ""),
         built_from=data.get("built_from"),
         outs=outs,
+        env_vars={str(k): str(v) for k, v in (data.get("env_vars") or {}).items()},
+        bundle=str(data["bundle"]) if data.get("bundle") else None,
     )

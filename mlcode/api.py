@@ -203,9 +203,9 @@ def _check_remote(remote: Any, observed: Observed) -> None:
             "set `remote:` in conf/mlcode.yaml, `dvc remote add -d NAME URL` or `mlcode init`",
         )
     records = {a: r for a, r in observed.records.items() if a in observed.facts}
-    missing = remote.missing_on_remote(sorted({r.artifact.md5 for r in records.values()}))
+    missing = remote.missing_on_remote(sorted({h for r in records.values() for h in r.objects}))
     for address, record in records.items():
-        on_remote = record.artifact.md5 not in missing
+        on_remote = not missing.intersection(record.objects)
         observed.facts[address] = _replace(observed.facts[address], on_remote=on_remote)
 
 
@@ -355,7 +355,7 @@ def _unpushed(
         for address, record in observed.items():
             if address.record_path in leftovers:
                 records.setdefault(address, record)
-    return sorted({r.artifact.md5 for r in records.values()})
+    return sorted({md5 for r in records.values() for md5 in r.objects})
 
 
 def _push_artifacts(artifacts: Any, hashes: list[str], done: ApplyOutcome) -> None:
@@ -1001,7 +1001,7 @@ def push(
     try:
         out.remote = artifacts.describe_remote()
         for address, record in records.items():
-            out.objects += artifacts.push([record.artifact.md5])
+            out.objects += artifacts.push(record.objects)
             out.results[str(address)] = "pushed"
             on_progress(str(address))
     finally:
@@ -1107,7 +1107,7 @@ def gc(
     view = read_registry(repo.root)
     versions = [(m, v) for m in view.models.values() for v in m.versions]
     keep_records += list(read_version_records(repo.root, view, versions).values())
-    hashes = {r.artifact.md5 for r in keep_records}
+    hashes = {md5 for r in keep_records for md5 in r.objects}
     hashes |= {md5 for r in keep_records for _path, md5 in r.artifact.files}
     artifacts = store(repo.root, read_settings(repo.root).remote)
     try:

@@ -1,6 +1,9 @@
 """`mlcode verify` (edge): rebuild a recorded resource in isolation and compare.
 
-    record ──> git worktree at record.built_from (the code as recorded)
+    record ──> its code bundle from the DVC cache or remote (the code, source files and
+               resolved spec as built); a record without one: a git worktree at
+               record.built_from
+           ──> the environment variables the spec reads must hash as recorded
            ──> upstream artifacts by their recorded content digests, copied from the
                DVC cache (fetched from the remote when missing)
            ──> a fresh interpreter with the worktree on PYTHONPATH builds the recorded
@@ -29,6 +32,7 @@ from mlcode.address import Address
 from mlcode.apply.executor import seed_for
 from mlcode.build.isolated import BOOTSTRAP
 from mlcode.build.task import BuildTask
+from mlcode.bundle import BundleError, read_bundle
 from mlcode.fsutil import dir_manifest, file_md5
 from mlcode.plan.types import ArtifactState
 from mlcode.spec.types import SENSITIVE
@@ -46,6 +50,7 @@ class VerifyReport:
     differences: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     built_from: str | None = None
+    bundle: str | None = None
     seconds: float = 0.0
     log: str | None = None
 
@@ -70,37 +75,85 @@ class Verifier:
 
     def verify(self, record: Record) -> VerifyReport:
         start = time.perf_counter()
-        report = VerifyReport(str(record.address), built_from=record.built_from)
+        report = VerifyReport(
+            str(record.address), built_from=record.built_from, bundle=record.bundle
+        )
         for dist, version in sorted(record.env.items()):
             now = self.refresher.version(dist)
             if now != version:
                 report.env.append(f"{dist} {version or '(absent)'} recorded, {now} installed")
         if self.refresher.artifact_state(record) is ArtifactState.CORRUPT:
             report.fail(_tampered(self.root, record))
-        if record.built_from is None:
-            report.fail("the record names no commit (built before the first commit)")
-            return report
-        if _has_sensitive(record.spec):
-            report.fail("the recorded spec has redacted secrets: it cannot be rebuilt alone")
-            return report
         scratch = Path(tempfile.mkdtemp(prefix="mlcode-verify-"))
         tree = scratch / "tree"
+        worktree = False
         try:
-            git(self.root, "worktree", "add", "--detach", "-f", str(tree), record.built_from)
-            self._check_inputs(record, tree, report)
-            upstream = self._upstream(record, scratch, report)
-            if upstream is not None:
-                self._rebuild(record, tree, scratch, upstream, report)
+            if record.bundle:
+                spec = self._from_bundle(record, tree, report)
+            elif record.built_from is None:
+                report.fail(
+                    "the record has no code bundle and names no commit (built before the "
+                    "first commit by an older mlcode): rebuild it with "
+                    f"`mlcode apply --replace {record.address}`"
+                )
+                spec = None
+            else:
+                git(self.root, "worktree", "add", "--detach", "-f", str(tree), record.built_from)
+                worktree = True
+                self._check_inputs(record, tree, report)
+                spec = record.spec
+            if spec is not None and self._buildable(record, spec, report):
+                upstream = self._upstream(record, scratch, report)
+                if upstream is not None:
+                    self._rebuild(record, spec, tree, scratch, upstream, report)
         finally:
-            try:
-                git(self.root, "worktree", "remove", "--force", str(tree))
-            except Exception:
-                git(self.root, "worktree", "prune")
+            if worktree:
+                try:
+                    git(self.root, "worktree", "remove", "--force", str(tree))
+                except Exception:
+                    git(self.root, "worktree", "prune")
             shutil.rmtree(scratch, ignore_errors=True)
         report.seconds = round(time.perf_counter() - start, 2)
         if report.env and not report.ok:
             report.differences.insert(0, "library versions differ (see env)")
         return report
+
+    def _from_bundle(self, record: Record, tree: Path, report: VerifyReport):
+        """Materialise the record's code bundle as the build's tree; its resolved spec,
+        or None when the bundle cannot be had or does not match the record."""
+        assert record.bundle is not None
+        if not self.store.materialize(record.bundle, tree):
+            report.fail(
+                f"the code bundle {record.bundle} is in neither the DVC cache nor the remote"
+            )
+            return None
+        try:
+            meta = read_bundle(tree)
+        except BundleError as exc:
+            report.fail(exc.message)
+            return None
+        for rel, md5 in sorted(record.code.items()):
+            path = tree / rel
+            if md5 is not None and (file_md5(path) if path.is_file() else None) != md5:
+                report.fail(f"code {rel} in the code bundle differs from the record")
+        report.notes.append(f"rebuilt from code bundle {record.bundle}")
+        return meta["spec"]
+
+    def _buildable(self, record: Record, spec: dict, report: VerifyReport) -> bool:
+        """Secrets and environment variables: can this spec be rebuilt here as it was?"""
+        if _has_sensitive(spec):
+            report.fail("the recorded spec has redacted secrets: it cannot be rebuilt alone")
+            return False
+        from mlcode.spec.compose import env_references
+        from mlcode.spec.types import env_digests
+
+        now = env_digests(env_references(spec), os.environ)
+        differ = sorted(
+            n for n in set(now) | set(record.env_vars) if now.get(n) != record.env_vars.get(n)
+        )
+        for name in differ:
+            report.fail(f"env {name} is not set as it was for the build (set it as it was)")
+        return not differ
 
     def _check_inputs(self, record: Record, tree: Path, report: VerifyReport) -> None:
         """Code and source files at the recorded commit must hash as recorded."""
@@ -148,7 +201,7 @@ class Verifier:
 
         return cached_file(self.root, md5)
 
-    def _rebuild(self, record, tree: Path, scratch: Path, upstream, report) -> None:
+    def _rebuild(self, record, spec, tree: Path, scratch: Path, upstream, report) -> None:
         out_dir = scratch / "out"
         out_dir.mkdir()
         logs = self.cache_dir / "logs"
@@ -158,7 +211,7 @@ class Verifier:
         task = BuildTask(
             address=str(record.address),
             kind=record.address.kind.value,
-            spec=record.spec,
+            spec=spec,
             root=str(tree),
             out_dir=str(out_dir),
             log_path=str(log),

@@ -31,6 +31,7 @@ from mlcode.address import Address
 from mlcode.apply.events import Event, Failed, Skipped, Started, Succeeded
 from mlcode.apply.ports import ArtifactStore, Runner
 from mlcode.build.task import BuildResult, BuildTask
+from mlcode.bundle import BundleError, stage_bundle
 from mlcode.fsutil import dir_manifest, replace_dir
 from mlcode.graph.dag import DAG
 from mlcode.killpoint import kill_point
@@ -95,6 +96,7 @@ class _Walk:
         self.result = ApplyResult()
         self.digest: dict[Address, str | None] = {}
         self.built: dict[Address, tuple[BuildResult, dict[str, str], str]] = {}
+        self.bundles: dict[Address, Path] = {}  # staged code bundles of running builds
         self.futures: dict[Future[BuildResult], tuple[Address, Path, float]] = {}
         self.blocked: set[Address] = set()
         self.flushed = time.monotonic()
@@ -180,8 +182,7 @@ class _Walk:
                     return True
                 if self._restore(address, restored, "restored"):
                     return True
-        self._submit(address, resource)
-        return False
+        return self._submit(address, resource)
 
     def _restore(self, address: Address, record: Record, how: str, write: bool = True) -> bool:
         """Check out `record`'s artifact (writing the record first unless it is already
@@ -204,7 +205,27 @@ class _Walk:
         self.emit(Succeeded(address, how, time.perf_counter() - start, dict(record.metrics)))
         return True
 
-    def _submit(self, address: Address, resource: Resource) -> None:
+    def _submit(self, address: Address, resource: Resource) -> bool:
+        """Stage the code bundle and hand the build to the runner; True when it failed
+        at once (a file the plan fingerprinted has changed since)."""
+        if self.ws.preview is None:
+            facts = self.observed.facts[address]
+            staged = self.ws.cache_dir / "tmp" / f"bundle-{address.name}-{uuid.uuid4().hex[:8]}"
+            try:
+                stage_bundle(
+                    self.ws.root,
+                    staged,
+                    str(address),
+                    redact(resource.spec, keep_env=True),
+                    {**facts.code, **facts.sources},
+                )
+            except BundleError as exc:
+                shutil.rmtree(staged, ignore_errors=True)
+                error = f"{exc.message}: {exc.hint}" if exc.hint else exc.message
+                self.result.failed[address] = (error, "")
+                self.emit(Failed(address, error, ""))
+                return True
+            self.bundles[address] = staged
         upstream = {}
         for dep in resource.depends_on:
             folder = self.ws.artifact_dir(dep)
@@ -229,6 +250,7 @@ class _Walk:
         )
         self.futures[self.runner.submit(task)] = (address, out, time.perf_counter())
         kill_point("build.submitted")
+        return False
 
     def _finish(self, future: Future[BuildResult]) -> Address:
         address, out, start = self.futures.pop(future)
@@ -244,6 +266,7 @@ class _Walk:
             )
         if not result.ok:
             shutil.rmtree(out, ignore_errors=True)
+            shutil.rmtree(self.bundles.pop(address, out), ignore_errors=True)
             self.result.failed[address] = (result.error, log)
             self.emit(Failed(address, result.error, log))
             return address
@@ -264,6 +287,12 @@ class _Walk:
             a: self.ws.artifact_dir(a).relative_to(self.ws.root).as_posix() for a in self.built
         }
         outs = self.store.add(list(paths.values()))
+        bundles = {}
+        for address in self.built:
+            staged = self.bundles.pop(address, None)
+            if staged is not None:
+                bundles[address] = self.store.add_tree(staged)
+                shutil.rmtree(staged, ignore_errors=True)
         kill_point("record.cached")
         now = datetime.now(UTC).replace(microsecond=0).isoformat()
         for address, (result, manifest, fp) in self.built.items():
@@ -282,11 +311,13 @@ class _Walk:
                 inputs=record_inputs(resource, facts, self.digest),
                 code=dict(facts.code),
                 env=dict(facts.env),
+                env_vars=dict(facts.env_vars),
                 metrics=dict(result.metrics),
                 version=None,
                 built_at=now,
                 built_from=self.ws.head,
                 outs=(out,),
+                bundle=bundles.get(address),
             )
             self.result.records[address] = record
             if self.ws.preview is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import Future
+from pathlib import Path
 from typing import Any, Protocol
 
 from mlcode.build.task import BuildResult, BuildTask
@@ -22,3 +23,5 @@ class ArtifactStore(Protocol):
     def add(self, paths: list[str]) -> dict[str, dict[str, Any]]: ...
 
     def restore(self, record_files: list[str]) -> list[str]: ...
+
+    def add_tree(self, folder: Path) -> str: ...

@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         result = outcome.result
         if result is not None and result.failed:
             for address, (error, log) in result.failed.items():
-                err.print(f"Error: {address} failed: {error}\n  log: {log}")
+                err.print(f"Error: {address} failed: {error}" + (f"\n  log: {log}" if log else ""))
         if outcome.remote:
             out.print(f"Pushed {outcome.pushed_objects} new objects to {outcome.remote}.")
         if outcome.commit:
@@ -169,5 +169,5 @@ def _preview(target, replace, overrides, jobs, lock_timeout, format_, summary_fi
         console().print(render_plan(outcome.plan, metrics=True), end="")
     if outcome.result is not None:
         for address, (error, log) in outcome.result.failed.items():
-            err.print(f"Error: {address} failed: {error}\n  log: {log}")
+            err.print(f"Error: {address} failed: {error}" + (f"\n  log: {log}" if log else ""))
     return outcome.exit_code

@@ -99,7 +99,9 @@ def render_event(event: Event) -> Text | None:
         return line
     if isinstance(event, Failed):
         line = Text("✗ ", style="red bold")
-        line.append(f"{event.address}: {event.error}\n    log: {event.log}")
+        line.append(f"{event.address}: {event.error}")
+        if event.log:
+            line.append(f"\n    log: {event.log}")
         return line
     if isinstance(event, Skipped):
         line = Text("- ", style="dim")

@@ -72,6 +72,42 @@ class DvcStore:
                 ) from None
         return self._repo
 
+    def add_tree(self, folder: Path) -> str:
+        """Add a directory outside the artifacts (a code bundle) to the cache as a DVC
+        directory object; return its hash (`<md5>.dir`). Nothing is git-ignored."""
+        repo = self._open()
+        from dvc_data.hashfile.build import build
+        from dvc_data.hashfile.transfer import transfer
+
+        odb = repo.cache.local
+        try:
+            staging, _meta, obj = build(odb, str(folder), repo.fs, "md5")
+            transfer(staging, odb, {obj.hash_info}, shallow=False, hardlink=False)
+        except Exception as exc:
+            raise StorageError(
+                f"cannot add {folder} to the DVC cache: {exc}", "run `mlcode doctor`"
+            ) from None
+        return str(obj.hash_info.value)
+
+    def materialize(self, md5: str, dest: Path) -> bool:
+        """Write the directory object `md5` into the new folder `dest` from the cache
+        (fetching from the remote what it lacks); False when it cannot be had."""
+        entries = self._entries(md5)
+        if entries is None and self.remote_name() is not None:
+            try:
+                self.fetch([md5])
+            except StorageError:
+                return False
+            entries = self._entries(md5)
+        if entries is None:
+            return False
+        for rel, source in entries:
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+        dest.mkdir(parents=True, exist_ok=True)
+        return True
+
     def add(self, paths: list[str]) -> dict[str, dict[str, Any]]:
         """Hash the directories into DVC's cache; return each one's DVC `outs` entry.
 

@@ -91,4 +91,4 @@ def test_nondeterministic_trainer_is_compared_by_metrics_within_tolerance(projec
     done = project.run("verify", "model.noisy", "--json")
     assert done.returncode == 0, project.output(done)
     (report,) = json.loads(done.stdout)
-    assert report["ok"] and "metrics compared within 0.2" in report["notes"][0]
+    assert report["ok"] and any("metrics compared within 0.2" in n for n in report["notes"])

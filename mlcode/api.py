@@ -140,6 +140,11 @@ def _plan(
         )
     if remote is not None:
         _check_remote(remote, observed)
+    from dataclasses import replace as _replace
+
+    from mlcode.refresh import ObjectLocator
+
+    observed = _replace(observed, objects=ObjectLocator(repo.root, remote))
     result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
     return PlanOutcome(result, project, dag, observed, project.composed)
 
@@ -289,6 +294,7 @@ def apply(
                     on_event,
                     forced=frozenset(Address.parse(r) for r in replace),
                 )
+                result_outcome.notes += result.notes
             kill_point("push.start")
             if push:
                 try:

@@ -121,6 +121,29 @@ class Refresher:
             self._imports_dirty = False
 
 
+class ObjectLocator:
+    """Where DVC objects can be had (plan's `ObjectLookup`): the local cache by stat,
+    and, only when `remote` (a DvcStore) is given (`--refresh remote`), the remote."""
+
+    def __init__(self, root: Path, remote: object | None = None) -> None:
+        self.root = root
+        self.remote = remote
+        self._seen: dict[str, str] = {}
+
+    def where(self, md5: str) -> str:
+        if md5 not in self._seen:
+            from mlcode.storage.cachefiles import in_cache
+
+            if in_cache(self.root, md5):
+                self._seen[md5] = "cache"
+            elif self.remote is None:
+                self._seen[md5] = "unknown"
+            else:
+                lacks = self.remote.missing_on_remote([md5])  # type: ignore[attr-defined]
+                self._seen[md5] = "absent" if lacks else "remote"
+        return self._seen[md5]
+
+
 def _files_under(folder: Path) -> list[str]:
     out = []
     for dirpath, _dirs, names in os.walk(folder):

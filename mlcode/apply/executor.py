@@ -53,6 +53,7 @@ class ApplyResult:
     failed: dict[Address, tuple[str, str]] = field(default_factory=dict)
     skipped: dict[Address, str] = field(default_factory=dict)
     touched: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # where apply did other than planned
 
     @property
     def ok(self) -> bool:
@@ -182,6 +183,10 @@ class _Walk:
                     return True
                 if self._restore(address, restored, "restored"):
                     return True
+                self.result.notes.append(
+                    f"{address}: the earlier build {earlier.artifact.md5} is in neither the "
+                    "DVC cache nor the remote: built it again"
+                )
         return self._submit(address, resource)
 
     def _restore(self, address: Address, record: Record, how: str, write: bool = True) -> bool:
@@ -320,12 +325,32 @@ class _Walk:
                 bundle=bundles.get(address),
             )
             self.result.records[address] = record
+            self._compare_forced(address, record)
             if self.ws.preview is None:
                 write_record(self.ws.root, record)
                 self.result.touched.append(address.record_path)
                 kill_point("record.written")
         self.built.clear()
         self.flushed = time.monotonic()
+
+    def _compare_forced(self, address: Address, record: Record) -> None:
+        """A forced rebuild of an unchanged fingerprint: say whether the bytes came out
+        as recorded (the version, if any, stays: a version is a fingerprint)."""
+        old = self.observed.records.get(address)
+        if address not in self.forced or old is None or old.fingerprint != record.fingerprint:
+            return
+        registry = self.observed.registry
+        model = registry.view.get(address.name) if registry is not None else None
+        registered = model.version_for(old.fingerprint) if model is not None else None
+        version = f" (version {registered} unchanged)" if registered else ""
+        if old.artifact.files == record.artifact.files:
+            self.result.notes.append(f"{address}: rebuilt byte-identical to the record{version}")
+        else:
+            self.result.notes.append(
+                f"{address}: rebuilt bytes differ from the record under the same "
+                f"fingerprint{version}: the build is not reproducible (run `mlcode verify "
+                f"{address}`; mark a nondeterministic trainer with `verify:` in its spec)"
+            )
 
     def _retire(self, address: Address) -> None:
         self.emit(Started(address, Action.RETIRE))

@@ -169,7 +169,7 @@ def _with_registry(
     gates = [(str(k), str(v)) for k, v in (resource.spec.get("gates") or {}).items()]
     decision = decide(
         model,
-        candidate.fingerprint if candidate else None,
+        candidate.fingerprint if candidate else fp,
         lambda: bump_part(reference(), resource.spec, inputs),
         resource.stage,
         gates,
@@ -228,7 +228,13 @@ def _plan_node(
     building_ups = [d for d in resource.depends_on if known.get(d) is None]
 
     if forced:
-        return Change(address, _build(record), ("forced by --replace",), before, pending)
+        reasons = ["forced by --replace"]
+        if record is not None and fp == record.fingerprint:
+            reasons.append(
+                "same fingerprint as the record: apply reports whether the bytes come out "
+                "identical (a model keeps its version either way)"
+            )
+        return Change(address, _build(record), tuple(reasons), before, pending)
     if fp is None:
         if record is None:
             return Change(address, Action.CREATE, ("new resource",), None, pending)
@@ -255,10 +261,25 @@ def _plan_node(
     reasons = _diff(resource, facts, record, known) if record else ["new resource"]
     if earlier is not None:
         origin = earlier.version or (earlier.built_from or "")[:12] or "an earlier build"
-        reasons.append(f"built before ({origin}): restore artifact {earlier.artifact.md5}")
-        after = Snapshot(fp, spec, earlier.artifact.md5, earlier.version, earlier.metrics)
+        md5 = earlier.artifact.md5
+        where = observed.objects.where(md5) if observed.objects is not None else "cache"
+        if where == "absent":
+            reasons.append(
+                f"built before ({origin}) as {md5}, but neither the DVC cache nor the "
+                "remote holds it: build it again"
+            )
+            return Change(address, _build(record), tuple(reasons), before, pending)
+        reasons.append(f"built before ({origin}): restore artifact {md5} {_FROM[where]}")
+        after = Snapshot(fp, spec, md5, earlier.version, earlier.metrics)
         return Change(address, Action.REUSE, tuple(reasons), before, after)
     return Change(address, _build(record), tuple(reasons), before, pending)
+
+
+_FROM = {
+    "cache": "from the cache",
+    "remote": "from the remote",
+    "unknown": "from the remote (not in the local cache; built again if the remote lacks it)",
+}
 
 
 def _digest_after(change: Change, observed: Observed) -> str | None:

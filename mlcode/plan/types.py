@@ -122,6 +122,13 @@ class ReuseLookup(Protocol):
     def get(self, fingerprint: str) -> Record | None: ...
 
 
+class ObjectLookup(Protocol):
+    """Where a DVC object can be had: "cache" (complete in the local cache), "remote",
+    "absent" (neither), or "unknown" (not in the cache; the remote was not asked)."""
+
+    def where(self, md5: str) -> str: ...
+
+
 class VersionLookup(Protocol):
     """The state record of a registered version, by (model name, version)."""
 
@@ -151,3 +158,4 @@ class Observed:
     reuse: ReuseLookup
     base_commit: str | None = None
     registry: RegistryFacts | None = None
+    objects: ObjectLookup | None = None  # None: assume restorable (unit tests)

@@ -31,3 +31,20 @@ def cached_file(root: Path, md5: str | None) -> Path | None:
         return None
     path = cache_dir(root) / "files" / "md5" / md5[:2] / md5[2:]
     return path if path.is_file() else None
+
+
+def in_cache(root: Path, md5: str) -> bool:
+    """True when the object and, for a `.dir`, every file it lists are in the local
+    cache (by presence: contents are checked when they are read)."""
+    import json
+
+    path = cached_file(root, md5)
+    if path is None:
+        return False
+    if not md5.endswith(".dir"):
+        return True
+    try:
+        listing = json.loads(path.read_text(encoding="utf-8"))
+        return all(cached_file(root, str(entry["md5"])) is not None for entry in listing)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False

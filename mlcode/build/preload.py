@@ -10,6 +10,7 @@ MODULES = (
     "pandas",
     "pyarrow.parquet",
     "sklearn.metrics",
+    "threadpoolctl",
     "hydra.utils",
     "mlcode.build.dataset",
     "mlcode.build.model",

@@ -29,6 +29,7 @@ from mlcode.address import Address
 from mlcode.apply.executor import seed_for
 from mlcode.build.environment import build_environ
 from mlcode.build.isolated import BOOTSTRAP
+from mlcode.build.lifeline import environ_for_child
 from mlcode.build.task import BuildTask
 from mlcode.fsutil import dir_manifest, file_md5
 from mlcode.plan.types import ArtifactState
@@ -168,7 +169,7 @@ class Verifier:
         )
         # The tree first; then the caller's PYTHONPATH, as apply's workers have it.
         path = os.pathsep.join(filter(None, (str(tree), os.environ.get("PYTHONPATH"))))
-        env = build_environ({**os.environ, "PYTHONPATH": path})
+        env = build_environ({**os.environ, **environ_for_child(), "PYTHONPATH": path})
         done = subprocess.run(
             [sys.executable, "-c", BOOTSTRAP],
             input=json.dumps(asdict(task)),

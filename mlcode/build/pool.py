@@ -5,7 +5,7 @@ scikit-learn, Hydra's instantiate and the installed modules the plan's `_target_
 so a build pays for none of those imports. `start()` launches that server early (its
 imports then overlap with the parent's own work); `submit()` starts it if needed. The
 server starts with the pinned build environment (`environment.py`), which its workers
-inherit.
+inherit, and the server and each worker die with their parent (`lifeline.py`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any
 
+from mlcode.build import lifeline
 from mlcode.build.environment import pinned
 from mlcode.build.task import BuildResult, BuildTask
 
@@ -42,9 +43,12 @@ class LocalRunner:
         ctx.set_forkserver_preload([*PRELOAD, *sorted(set(modules))])
         # The fork server copies os.environ when it starts, and its workers copy it: the
         # build environment is set for that moment only (this process keeps the caller's).
-        with pinned(), _main_hidden():
+        with pinned(lifeline.environ_for_child()), _main_hidden():
             forkserver.ensure_running()
-        self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+        # A worker's parent is the fork server; fork clears the death signal: bind again.
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=ctx, initializer=lifeline.bind
+        )
 
     def submit(self, task: BuildTask) -> Future[BuildResult]:
         self.start()

@@ -30,7 +30,9 @@ from typing import Any
 
 from mlcode.address import Address
 from mlcode.apply.executor import seed_for
+from mlcode.build.environment import build_environ
 from mlcode.build.isolated import BOOTSTRAP
+from mlcode.build.lifeline import environ_for_child
 from mlcode.build.task import BuildTask
 from mlcode.bundle import BundleError, read_bundle
 from mlcode.fsutil import dir_manifest, file_md5
@@ -218,7 +220,9 @@ class Verifier:
             upstream=upstream,
             seed=seed_for(record.address),
         )
-        env = {**os.environ, "PYTHONPATH": str(tree)}
+        # The tree first; then the caller's PYTHONPATH, as apply's workers have it.
+        path = os.pathsep.join(filter(None, (str(tree), os.environ.get("PYTHONPATH"))))
+        env = build_environ({**os.environ, **environ_for_child(), "PYTHONPATH": path})
         done = subprocess.run(
             [sys.executable, "-c", BOOTSTRAP],
             input=json.dumps(asdict(task)),

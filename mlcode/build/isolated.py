@@ -9,11 +9,13 @@ import dataclasses
 import json
 import sys
 
+from mlcode.build import lifeline
 from mlcode.build.runtime import run_task
 from mlcode.build.task import BuildTask
 
 
 def main() -> None:
+    lifeline.bind()  # dies with the `mlcode verify` that started it
     task = BuildTask(**json.loads(sys.stdin.read()))
     result = run_task(task)
     sys.stdout.write(json.dumps(dataclasses.asdict(result)))

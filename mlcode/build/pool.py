@@ -3,7 +3,9 @@
 Workers are forked from a fork server that has already imported pandas, pyarrow,
 scikit-learn, Hydra's instantiate and the installed modules the plan's `_target_`s name,
 so a build pays for none of those imports. `start()` launches that server early (its
-imports then overlap with the parent's own work); `submit()` starts it if needed.
+imports then overlap with the parent's own work); `submit()` starts it if needed. The
+server starts with the pinned build environment (`environment.py`), which its workers
+inherit, and the server and each worker die with their parent (`lifeline.py`).
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any
 
+from mlcode.build import lifeline
+from mlcode.build.environment import pinned
 from mlcode.build.task import BuildResult, BuildTask
 
 PRELOAD = ("mlcode.build.preload",)
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 class LocalRunner:
@@ -38,9 +41,14 @@ class LocalRunner:
 
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload([*PRELOAD, *sorted(set(modules))])
-        with _thread_limits(self.jobs), _main_hidden():
+        # The fork server copies os.environ when it starts, and its workers copy it: the
+        # build environment is set for that moment only (this process keeps the caller's).
+        with pinned(lifeline.environ_for_child()), _main_hidden():
             forkserver.ensure_running()
-        self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=ctx)
+        # A worker's parent is the fork server; fork clears the death signal: bind again.
+        self._pool = ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=ctx, initializer=lifeline.bind
+        )
 
     def submit(self, task: BuildTask) -> Future[BuildResult]:
         self.start()
@@ -73,22 +81,6 @@ def _main_hidden() -> Iterator[None]:
     finally:
         for key, value in saved.items():
             setattr(main, key, value)
-
-
-@contextlib.contextmanager
-def _thread_limits(jobs: int) -> Iterator[None]:
-    """Give each of `jobs` workers its share of the cores for BLAS/OpenMP threads
-    (unless the user set these variables): N workers x all-core thread pools would
-    oversubscribe the machine. The fork server and its workers inherit the setting."""
-    share = str(max(1, (os.cpu_count() or 1) // max(1, jobs)))
-    added = [var for var in THREAD_VARS if var not in os.environ]
-    for var in added:
-        os.environ[var] = share
-    try:
-        yield
-    finally:
-        for var in added:
-            os.environ.pop(var, None)
 
 
 def _stop_fork_server() -> None:

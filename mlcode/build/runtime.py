@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 import time
 import traceback
 
+from mlcode.build import environment
 from mlcode.build.task import BuildResult, BuildTask
 
 
@@ -25,7 +27,14 @@ def run_task(task: BuildTask) -> BuildResult:
             sys.dont_write_bytecode = True
             if task.root not in sys.path:
                 sys.path.insert(0, task.root)
-            metrics = _build(task)
+            unpinned = environment.unpinned()
+            if unpinned:
+                raise BuildEnvironmentError(
+                    "this process was not started with the build environment: "
+                    + ", ".join(unpinned)
+                )
+            with _pinned_at_runtime():
+                metrics = _build(task)
         except BaseException as exc:  # user code may raise anything, SystemExit too
             traceback.print_exc(file=log)
             message = " ".join(str(exc).split()) or "(no message)"
@@ -37,6 +46,27 @@ def run_task(task: BuildTask) -> BuildResult:
             )
         print(f"done in {time.perf_counter() - start:.2f}s", flush=True)
     return BuildResult(task.address, True, time.perf_counter() - start, metrics=metrics)
+
+
+class BuildEnvironmentError(RuntimeError):
+    """A build was started outside mlcode.build.environment (a runner's fault)."""
+
+
+@contextlib.contextmanager
+def _pinned_at_runtime():
+    """Thread pools limited again at runtime, for libraries loaded or configured after
+    the process started; and the environment as it was before the build, so one build
+    that edits os.environ cannot change the next one in this worker."""
+    from threadpoolctl import threadpool_limits
+
+    saved = dict(os.environ)
+    try:
+        with threadpool_limits(limits=int(environment.THREADS)):
+            yield
+    finally:
+        if os.environ != saved:
+            os.environ.clear()
+            os.environ.update(saved)
 
 
 def _build(task: BuildTask) -> dict[str, float]:

@@ -13,6 +13,7 @@ from importlib import metadata
 from pathlib import Path
 
 from mlcode.address import Address, Kind
+from mlcode.build.environment import build_environ
 from mlcode.fsutil import read_json, write_json
 from mlcode.graph.dag import DAG
 from mlcode.hashcache import HashCache
@@ -41,6 +42,8 @@ class Refresher:
         self._versions: dict[str, str | None] = {}
         self._scans: dict[tuple[str, ...], list[str]] = {}
         self.record_problems: list[str] = []
+        # `${oc.env:...}` is read in the pinned build environment: digest what it sees.
+        self.build_env = build_environ(os.environ)
 
     def observe(self, project: Project, dag: DAG[Address]) -> Observed:
         """Records, facts per resource, the reuse index and HEAD."""
@@ -57,7 +60,7 @@ class Refresher:
                 sources={s: self.hashes.md5(s) for s in resource.sources},
                 env={d: self.version(d) for d in resource.dists},
                 artifact=self.artifact_state(records[address]) if address in records else None,
-                env_vars=env_digests(resource.env_vars, os.environ),
+                env_vars=env_digests(resource.env_vars, self.build_env),
             )
         self.save()
         names = [a.name for a in (*project.resources, *records) if a.kind is Kind.MODEL]

@@ -149,7 +149,7 @@ class Verifier:
         from mlcode.spec.compose import env_references
         from mlcode.spec.types import env_digests
 
-        now = env_digests(env_references(spec), os.environ)
+        now = env_digests(env_references(spec), build_environ(os.environ))
         differ = sorted(
             n for n in set(now) | set(record.env_vars) if now.get(n) != record.env_vars.get(n)
         )

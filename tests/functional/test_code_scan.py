@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 
 HELPERS = """\
 def scale(frame):
@@ -92,6 +94,17 @@ def test_computed_import_warns_until_declared_under_code(project):
         plan = project.plan()
         assert plan["notes"] == [warning]
         assert project.actions(plan)["dataset.scaled"] == "noop"
+    # The cached no-op plan that warns still imports none of the heavy libraries.
+    probe = (
+        "import sys\nfrom mlcode.cli.main import run\ncode = run(['plan', '--json'])\n"
+        "heavy = {'dvc', 'git', 'hydra', 'omegaconf', 'sklearn', 'pandas'}\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & heavy))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=project.root, capture_output=True, text=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout + done.stderr
+    assert warning in done.stdout
     text = project.run("plan", env={"NO_COLOR": "1"})
     assert text.returncode == 0, project.output(text)
     assert f"Note: {warning}" in text.stdout

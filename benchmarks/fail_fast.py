@@ -19,7 +19,6 @@ refused in under 1.0 s.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -27,6 +26,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from plan_scaling import env_for  # the same isolated environment (run from any cwd)
 
 REJECT_TARGET = 1.5
 YAML_TARGET = 1.0
@@ -54,23 +55,6 @@ BAD_SPECS = {
     "target_not_allowed": HEAD + "estimator: {_target_: os.system}\n",
     "target_not_found": HEAD + "estimator: {_target_: sklearn.ensemble.NoSuchThing}\n",
 }
-
-
-def env_for(base: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    site_cache = base / "dvc-site-cache"
-    site_cache.mkdir(parents=True, exist_ok=True)
-    env.update(
-        DVC_NO_ANALYTICS="1",
-        DVC_SITE_CACHE_DIR=str(site_cache),
-        GIT_AUTHOR_NAME="bench",
-        GIT_AUTHOR_EMAIL="bench@example.invalid",
-        GIT_COMMITTER_NAME="bench",
-        GIT_COMMITTER_EMAIL="bench@example.invalid",
-        NO_COLOR="1",
-    )
-    return env
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> None:

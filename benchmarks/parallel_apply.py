@@ -15,7 +15,6 @@ Target: with 4 models sleeping 2 s, the `--jobs 2` median under 0.7x the `--jobs
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -23,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from plan_scaling import env_for  # the same isolated environment (run from any cwd)
 
 TARGET_RATIO = 0.7
 
@@ -45,23 +46,6 @@ def fit(estimator, train, target):
     time.sleep({sleep})
     return estimator.fit(train.drop(columns=[target]), train[target])
 """
-
-
-def env_for(base: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
-    site_cache = base / "dvc-site-cache"
-    site_cache.mkdir(parents=True, exist_ok=True)
-    env.update(
-        DVC_NO_ANALYTICS="1",
-        DVC_SITE_CACHE_DIR=str(site_cache),
-        GIT_AUTHOR_NAME="bench",
-        GIT_AUTHOR_EMAIL="bench@example.invalid",
-        GIT_COMMITTER_NAME="bench",
-        GIT_COMMITTER_EMAIL="bench@example.invalid",
-        NO_COLOR="1",
-    )
-    return env
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -76,15 +76,33 @@ def parse_overrides(items: Iterable[str]) -> dict[Address, tuple[str, ...]]:
     return {a: tuple(v) for a, v in out.items()}
 
 
-def validate(start: str | os.PathLike[str] | None = None) -> Project:
-    """Resolve and check every spec; raise SpecError listing all problems."""
+def validate(
+    start: str | os.PathLike[str] | None = None,
+    on_warning: Callable[[str], None] = lambda warning: None,
+) -> Project:
+    """Resolve and check every spec; raise SpecError listing all problems. Problems
+    that do not stop a build (dynamic imports the code scan cannot follow) go to
+    `on_warning`, one line each."""
     from mlcode.graph.build import resource_graph
     from mlcode.spec.resolve import load_project
 
     repo = open_repo(start)
     project = load_project(repo.root, cache_dir=repo.cache_dir)
     resource_graph(project.resources)
+    for warning in _code_warnings(repo, project.resources.values()):
+        on_warning(warning)
     return project
+
+
+def _code_warnings(repo: Repo, resources: Iterable[Any], refresher: Any = None) -> list[str]:
+    """Warnings of the code scan for `resources` (through `refresher`'s caches)."""
+    from mlcode.refresh import Refresher
+
+    refresher = refresher or Refresher(repo.root, repo.cache_dir)
+    try:
+        return refresher.code_warnings(resources)
+    finally:
+        refresher.save()
 
 
 def plan(
@@ -146,7 +164,18 @@ def _plan(
 
     observed = _replace(observed, objects=ObjectLocator(repo.root, remote))
     result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
+    result = _with_notes(result, _code_warnings(repo, _in_scope(project, result), refresher))
     return PlanOutcome(result, project, dag, observed, project.composed)
+
+
+def _in_scope(project: Project, plan: Plan) -> list:
+    return [project.resources[c.address] for c in plan.changes if c.address in project.resources]
+
+
+def _with_notes(plan: Plan, notes: list[str]) -> Plan:
+    from dataclasses import replace as _replace
+
+    return _replace(plan, notes=(*plan.notes, *notes)) if notes else plan
 
 
 def save_plan(outcome: PlanOutcome, path: str | os.PathLike[str], targets=(), replace=()) -> None:

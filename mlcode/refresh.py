@@ -9,6 +9,7 @@ code, DVC, Git library or scikit-learn.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
 
@@ -19,9 +20,10 @@ from mlcode.graph.dag import DAG
 from mlcode.hashcache import HashCache
 from mlcode.plan.types import ArtifactState, Facts, Observed
 from mlcode.registry.observe import observe_registry
-from mlcode.spec.codescan import file_imports, scan
+from mlcode.spec import codescan
+from mlcode.spec.codescan import scan
 from mlcode.spec.resolve import Project
-from mlcode.spec.types import env_digests
+from mlcode.spec.types import Resource, env_digests
 from mlcode.state.records import RecordIndex
 from mlcode.state.reuse import ReuseIndex
 from mlcode.state.types import Record
@@ -37,7 +39,7 @@ class Refresher:
         self.hashes = HashCache(root, cache_dir / "hashes.json")
         self.reuse = ReuseIndex(root, cache_dir / "reuse.json")
         self._imports_file = cache_dir / "imports.json"
-        self._imports: dict[str, list[str]] = read_json(self._imports_file, {}) or {}
+        self._imports = _read_imports(self._imports_file)
         self._imports_dirty = False
         self._versions: dict[str, str | None] = {}
         self._scans: dict[tuple[str, ...], list[str]] = {}
@@ -97,15 +99,43 @@ class Refresher:
         return list(self._scans[modules])
 
     def _imports_of(self, rel: str) -> set[str]:
+        entry = self._file_scan(rel)
+        return set(entry["imports"]) if entry else set()
+
+    def _file_scan(self, rel: str) -> dict | None:
+        """`rel`'s scan from `.mlcode/imports.json`, made again when the file's md5
+        moved. Keyed by path: relative imports and warnings depend on where it lives."""
         digest = self.hashes.md5(rel)
         if digest is None:
-            return set()
-        if digest not in self._imports:
-            self._imports[digest] = sorted(file_imports(self.root, rel))
+            return None
+        entry = self._imports.get(rel)
+        if entry is None or entry["md5"] != digest:
+            found = codescan.scan_file(self.root, rel)
+            unresolved = [[u.line, u.what] for u in found.unresolved]
+            entry = {"md5": digest, "imports": sorted(found.imports), "unresolved": unresolved}
+            self._imports[rel] = entry
             self._imports_dirty = True
-        return set(self._imports[digest])
+        return entry
+
+    def code_warnings(self, resources: Iterable[Resource]) -> list[str]:
+        """One warning per dynamic import the code scan cannot follow in the code of
+        `resources`, naming the specs that reach it. A spec with a `code:` key is left
+        out: its author declared the files the scan cannot see."""
+        sites: dict[tuple[str, int, str], list[str]] = {}
+        for resource in resources:
+            if resource.code:
+                continue
+            for rel in self._scan(resource.modules):
+                for line, what in (self._file_scan(rel) or {}).get("unresolved", ()):
+                    sites.setdefault((rel, line, what), []).append(resource.address.spec_path)
+        return [
+            codescan.warning(rel, codescan.Unresolved(line, what), sorted(set(specs)))
+            for (rel, line, what), specs in sorted(sites.items())
+        ]
 
     def _expand(self, paths: tuple[str, ...]) -> list[str]:
+        """The files `code:` lists (a folder: every file under it), and the project
+        modules its Python files import: declared code is scanned like a target's."""
         out = []
         for rel in paths:
             full = self.root / rel
@@ -113,14 +143,15 @@ class Refresher:
                 out += [f"{rel.rstrip('/')}/{p}" for p in _files_under(full)]
             else:
                 out.append(rel)
-        return out
+        modules = tuple(sorted({codescan.module_of(f) for f in out if f.endswith(".py")}))
+        return out + (self._scan(modules) if modules else [])
 
     def save(self) -> None:
         """Persist the caches that changed."""
         self.hashes.save()
         self.reuse.save()
         if self._imports_dirty:
-            write_json(self._imports_file, self._imports)
+            write_json(self._imports_file, {"version": codescan.VERSION, "files": self._imports})
             self._imports_dirty = False
 
 
@@ -145,6 +176,32 @@ class ObjectLocator:
                 lacks = self.remote.missing_on_remote([md5])  # type: ignore[attr-defined]
                 self._seen[md5] = "absent" if lacks else "remote"
         return self._seen[md5]
+
+
+def _read_imports(path: Path) -> dict[str, dict]:
+    """The per-file scans of `.mlcode/imports.json`: only those made by this scanner
+    version and well formed (an older cache, keyed by md5 alone, is dropped whole)."""
+    data = read_json(path, {})
+    if not isinstance(data, dict) or data.get("version") != codescan.VERSION:
+        return {}
+    files = data.get("files")
+    if not isinstance(files, dict):
+        return {}
+    return {rel: entry for rel, entry in files.items() if _is_file_scan(entry)}
+
+
+def _is_file_scan(entry: object) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("md5"), str)
+        and isinstance(entry.get("imports"), list)
+        and all(isinstance(m, str) for m in entry["imports"])
+        and isinstance(entry.get("unresolved"), list)
+        and all(
+            isinstance(u, list) and len(u) == 2 and isinstance(u[0], int) and isinstance(u[1], str)
+            for u in entry["unresolved"]
+        )
+    )
 
 
 def _files_under(folder: Path) -> list[str]:

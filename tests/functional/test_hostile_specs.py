@@ -1,8 +1,11 @@
 """Hostile specs, property-tested: each is refused with a clear error (a SpecError naming
-the file) within a second, and nothing is written outside the repository.
+the file), and nothing is written outside the repository.
 
 Each property runs 500 examples against one real repository (Git + DVC), through the
-same `api.validate` the CLI uses; the hypothesis deadline (1 s) is the hang check.
+same `api.validate` the CLI uses. No example is timed (`deadline=None`: a busy machine
+must not fail them); a hang is caught by pytest-timeout's per-test limit (300 s in
+pyproject.toml, over ten times what 500 examples take here), and the bombs are refused
+by the limits they cross, which the assertions name.
 """
 
 from __future__ import annotations
@@ -18,12 +21,12 @@ from hypothesis import strategies as st
 
 from mlcode import api
 from mlcode.errors import SpecError
-from mlcode.spec.safeyaml import MAX_BYTES
+from mlcode.spec.safeyaml import MAX_ALIASES, MAX_BYTES, MAX_NODES
 
 EXAMPLES = int(os.environ.get("MLCODE_HYPOTHESIS_EXAMPLES", "500"))
 HOSTILE = settings(
     max_examples=EXAMPLES,
-    deadline=1000,  # ms: anything slower counts as a hang
+    deadline=None,  # behaviour, not speed: a hang is left to the per-test timeout
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 IRIS = "loader: {_target_: sklearn.datasets.load_iris, as_frame: true}\ntarget: target\n"
@@ -117,9 +120,9 @@ NAMES = st.from_regex(r"\A[a-z][a-z0-9_]{0,11}\Z")
     st.integers(min_value=4, max_value=12),
     NAMES,
 )
-def test_bombs_are_refused_fast(hostile_repo, kind, width, levels, key):
+def test_bombs_are_refused_before_expansion(hostile_repo, kind, width, levels, key):
     # Alias bombs (any width and depth), deep nesting and oversized files are refused
-    # before anything expands them.
+    # before anything expands them, naming the limit they cross.
     if kind == "alias":
         width = max(width, 6)  # width**levels must exceed the node limit
         lines = [f"{key}0: &{key}0 [" + ", ".join(["x"] * width) + "]"]
@@ -132,7 +135,10 @@ def test_bombs_are_refused_fast(hostile_repo, kind, width, levels, key):
         text = MODEL + f"{key}: " + "[" * (20 * levels) + "]" * (20 * levels) + "\n"
     else:
         text = MODEL + f"{key}: " + "x" * (MAX_BYTES + 1000 * width) + "\n"
-    _refused(hostile_repo, "conf/models/bomb.yaml", text)
+    limit = {"alias": "aliases", "depth": "nested", "size": "larger"}[kind]
+    # (a small alias "bomb" crosses no limit; it is refused for its unknown keys)
+    crosses = kind != "alias" or width**levels > MAX_NODES or width * (levels - 1) > MAX_ALIASES
+    _refused(hostile_repo, "conf/models/bomb.yaml", text, (limit,) if crosses else ())
 
 
 ESCAPES = st.sampled_from(["/", "../", "../../", "data/../../", "data/escape/", "/etc/"])

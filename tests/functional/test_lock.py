@@ -5,20 +5,29 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import time
 
-SLOW_TRAIN = """\
+# A trainer that, once called, holds its apply (and so the lock) until the test
+# creates `release`: the applies started beside it meet a held lock for sure, however
+# slow the machine. A generous timeout keeps a broken test from hanging.
+HELD_TRAIN = """\
 import time
 from pathlib import Path
 
-CALLS = Path(__file__).resolve().parent.parent / "trainer_calls.log"
+ROOT = Path(__file__).resolve().parent.parent
+CALLS = ROOT / "trainer_calls.log"
+RELEASE = ROOT / "release"
 
 
 def fit(estimator, train, target):
     with CALLS.open("a") as calls:
         calls.write("fit\\n")
-    time.sleep(2)
+    give_up = time.monotonic() + 120
+    while not RELEASE.exists() and time.monotonic() < give_up:
+        time.sleep(0.05)
     return estimator.fit(train.drop(columns=[target]), train[target])
 """
+HANG = 300  # seconds: only a hang takes this long
 
 
 def _simple(project) -> None:
@@ -43,7 +52,7 @@ def _hold_lock(project, pid: int) -> str:
 def test_live_holder_refuses(project):
     # A live process on this host holds the lock: apply exits 1 at once naming its pid.
     _simple(project)
-    holder = subprocess.Popen(["sleep", "30"])
+    holder = subprocess.Popen(["sleep", "600"])
     try:
         text = _hold_lock(project, holder.pid)
         done = project.run("apply", "--auto-approve")
@@ -92,7 +101,7 @@ def test_reused_pid_is_taken_over(project):
     # The holder died and its pid now belongs to another, later process: that process
     # is not the holder (its start time differs), so the lock is taken over.
     _simple(project)
-    other = subprocess.Popen(["sleep", "30"])
+    other = subprocess.Popen(["sleep", "600"])
     try:
         lock = project.root / ".mlcode" / "lock"
         lock.parent.mkdir(exist_ok=True)
@@ -109,36 +118,51 @@ def test_reused_pid_is_taken_over(project):
 def _slow_project(project) -> None:
     project.gen(
         {
-            ".gitignore": "trainer_calls.log\n",
+            ".gitignore": "trainer_calls.log\nrelease\n",
             "conf/datasets/iris.yaml": project.IRIS,
             "conf/estimator/lr.yaml": project.LR,
             "conf/models/slow.yaml": project.model_spec("lr", train="pipelines.train.fit"),
             "pipelines/__init__.py": "",
-            "pipelines/train.py": SLOW_TRAIN,
+            "pipelines/train.py": HELD_TRAIN,
         }
     )
     project.commit("specs")
 
 
-def _run_two(project, *args: str) -> list[subprocess.CompletedProcess[str]]:
-    procs = [project.popen("apply", "--auto-approve", *args) for _ in range(2)]
+def _applies(project, count: int, *args: str) -> list[subprocess.CompletedProcess[str]]:
+    """Start `count` applies at once; release the held trainer once all but one have
+    exited (without --lock-timeout: the others were refused while it held the lock)
+    or, with --lock-timeout, once it was called (it holds the lock, the others wait
+    for it); then collect every apply."""
+    (project.root / "release").unlink(missing_ok=True)
+    calls = _calls(project)
+    procs = [project.popen("apply", "--auto-approve", *args) for _ in range(count)]
+    waiting = "--lock-timeout" in args
+    give_up = time.monotonic() + HANG
+    while time.monotonic() < give_up:
+        exited = sum(proc.poll() is not None for proc in procs)
+        if exited == count or (_calls(project) > calls if waiting else exited >= count - 1):
+            break
+        time.sleep(0.05)
+    (project.root / "release").write_text("")
     done = []
     for proc in procs:
-        out, err = proc.communicate(timeout=180)
+        out, err = proc.communicate(timeout=HANG)
         done.append(subprocess.CompletedProcess(proc.args, proc.returncode, out, err))
     return done
 
 
 def _calls(project) -> int:
-    return len((project.root / "trainer_calls.log").read_text().splitlines())
+    path = project.root / "trainer_calls.log"
+    return len(path.read_text().splitlines()) if path.exists() else 0
 
 
 def test_concurrent_applies(project):
-    # Two real applies at once on a slow trainer: exactly one builds, the other refuses
+    # Two real applies at once on a held trainer: exactly one builds, the other refuses
     # naming the lock; with --lock-timeout both succeed and the second finds nothing to do.
     _slow_project(project)
 
-    first, second = _run_two(project)
+    first, second = _applies(project, 2)
     codes = sorted([first.returncode, second.returncode])
     assert codes == [0, 1], project.output(first) + project.output(second)
     winner, loser = (first, second) if first.returncode == 0 else (second, first)
@@ -150,7 +174,7 @@ def test_concurrent_applies(project):
 
     project.replace("conf/estimator/lr.yaml", "C: 1.0", "C: 0.5")
     project.commit("tune")
-    first, second = _run_two(project, "--lock-timeout", "60")
+    first, second = _applies(project, 2, "--lock-timeout", "120")
     assert first.returncode == 0, project.output(first)
     assert second.returncode == 0, project.output(second)
     assert _calls(project) == 2, "both applies built the model"
@@ -167,21 +191,20 @@ def test_four_concurrent_applies(project):
     # the holder's pid and host; with --lock-timeout all four succeed, one after another,
     # and only the first finds work. The model is trained once per spec change.
     _slow_project(project)
-    procs = [project.popen("apply", "--auto-approve") for _ in range(4)]
-    done = [(p, *p.communicate(timeout=180)) for p in procs]
-    winners = [d for d in done if d[0].returncode == 0]
-    losers = [d for d in done if d[0].returncode != 0]
-    assert len(winners) == 1, [d[2] for d in done]
-    for proc, _out, err in losers:
-        assert proc.returncode == 1 and "pid" in err and socket.gethostname() in err, err
+    done = _applies(project, 4)
+    winners = [d for d in done if d.returncode == 0]
+    losers = [d for d in done if d.returncode != 0]
+    assert len(winners) == 1, [d.stderr for d in done]
+    for loser in losers:
+        err = loser.stderr
+        assert loser.returncode == 1 and "pid" in err and socket.gethostname() in err, err
     assert _calls(project) == 1
 
     project.replace("conf/estimator/lr.yaml", "C: 1.0", "C: 0.5")
     project.commit("tune")
-    procs = [project.popen("apply", "--auto-approve", "--lock-timeout", "120") for _ in range(4)]
-    done = [(p, *p.communicate(timeout=300)) for p in procs]
-    assert all(p.returncode == 0 for p, _o, _e in done), [e for _p, _o, e in done]
-    assert sum("Apply complete: 1 done" in out for _p, out, _e in done) == 1
+    done = _applies(project, 4, "--lock-timeout", "120")
+    assert all(d.returncode == 0 for d in done), [d.stderr for d in done]
+    assert sum("Apply complete: 1 done" in d.stdout for d in done) == 1
     assert _calls(project) == 2
     assert project.actions(project.plan())["model.slow"] == "noop"
     assert project.git("status", "--porcelain", "--untracked-files=all") == ""

@@ -14,6 +14,7 @@ CORE = [
     "spec/parse.py",
     "spec/fingerprint.py",
     "spec/codescan.py",
+    "spec/dynimport.py",
     "spec/targets.py",
     "graph/dag.py",
     "graph/build.py",

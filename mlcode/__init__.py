@@ -5,7 +5,7 @@ Specs in `conf/` declare datasets and models; `plan` shows what would be built a
 """
 
 from mlcode.address import Address, Kind
-from mlcode.errors import MlcodeError, SpecError
+from mlcode.errors import CorruptCacheWarning, MlcodeError, SpecError
 
 __version__ = "0.1.0"
 
@@ -13,10 +13,21 @@ __version__ = "0.1.0"
 def load(ref: str, start: str | None = None):
     """The fitted estimator of `model.NAME`, `model.NAME@vX.Y.Z` or `model.NAME#STAGE`
     (fetched from the DVC remote if it is not present): `mlcode.load("model.rf#production")`.
+    Its bytes are checked against the record first; a corrupt cache object is moved to
+    `.mlcode/quarantine/` and fetched again (a `CorruptCacheWarning` says so), and
+    MlcodeError is raised when no intact copy exists.
     """
     from mlcode.api import load as _load
 
     return _load(ref, start)
 
 
-__all__ = ["Address", "Kind", "MlcodeError", "SpecError", "__version__", "load"]
+__all__ = [
+    "Address",
+    "CorruptCacheWarning",
+    "Kind",
+    "MlcodeError",
+    "SpecError",
+    "__version__",
+    "load",
+]

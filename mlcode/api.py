@@ -6,6 +6,7 @@ does its side effects through the adapters from `workspace`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from collections.abc import Callable, Iterable
@@ -332,6 +333,7 @@ def apply(
                     )
                 except StorageError as exc:
                     push_error = exc
+            result_outcome.notes += artifacts.notes()
         finally:
             run.close()
             artifacts.close()
@@ -448,6 +450,7 @@ def _registry_step(
         done.registry = register_and_promote(repo.root, head, intents, scorer)
     finally:
         scorer.close()
+        done.notes += scorer.notes
 
 
 def _intents(outcome: PlanOutcome, result: ApplyResult) -> list[Intent]:
@@ -489,26 +492,31 @@ def _intents(outcome: PlanOutcome, result: ApplyResult) -> list[Intent]:
 
 
 class _Scorer:
-    """Scores a champion on a candidate's test split in a worker process (user code)."""
+    """Scores a champion on a candidate's test split in a worker process (user code).
+
+    The champion's model comes from the DVC cache, checked against its record (a
+    corrupt object is quarantined), else from the remote; `notes` says what was
+    quarantined once `close()` ran."""
 
     def __init__(self, repo: Repo, preview: Path | None = None) -> None:
         self.repo = repo
         self.preview = preview  # where `apply --preview` published its builds
         self._runner: Any = None
+        self._store: Any = None
+        self.notes: list[str] = []
 
     def __call__(self, champion: Record, candidate: Record) -> dict[str, float] | None:
         import uuid
 
         from mlcode.build.task import BuildTask
-        from mlcode.storage.cachefiles import cached_file
         from mlcode.workspace import runner
 
         dataset = str(candidate.spec.get("dataset"))
         folder = self.repo.root / "artifacts" / "datasets" / dataset
         if self.preview is not None and (self.preview / "artifacts/datasets" / dataset).is_dir():
             folder = self.preview / "artifacts/datasets" / dataset
-        model = cached_file(self.repo.root, dict(champion.artifact.files).get("model.joblib"))
-        if model is None or not folder.is_dir():
+        model = self._model(champion) if folder.is_dir() else None
+        if model is None:
             return None
         logs = self.repo.cache_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
@@ -526,9 +534,30 @@ class _Scorer:
         done = self._runner.submit(task).result()
         return done.metrics if done.ok else None
 
+    def _model(self, champion: Record) -> Path | None:
+        """The champion's checked `model.joblib` in the cache (fetched when missing)."""
+        from mlcode.errors import StorageError
+        from mlcode.spec.resolve import read_settings
+        from mlcode.workspace import store
+
+        if self._store is None:
+            self._store = store(self.repo.root, read_settings(self.repo.root).remote)
+        md5 = dict(champion.artifact.files).get("model.joblib")
+        label = f"model.joblib of the champion {champion.address}"
+        path = self._store.checked(md5, label)
+        if path is None and md5 and self._store.remote_name() is not None:
+            with contextlib.suppress(StorageError):  # unavailable: gates say so
+                self._store.fetch([champion.artifact.md5])
+            path = self._store.checked(md5, label)
+        return path
+
     def close(self) -> None:
         if self._runner is not None:
             self._runner.close()
+        if self._store is not None:
+            self.notes += self._store.notes()
+            self._store.close()
+            self._store = None
 
 
 @dataclass
@@ -538,6 +567,7 @@ class PreviewOutcome:
 
     plan: Plan
     result: ApplyResult | None = None
+    notes: list[str] = field(default_factory=list)  # e.g. corrupt cache objects moved aside
 
     @property
     def exit_code(self) -> int:
@@ -594,12 +624,13 @@ def preview(
                     forced=frozenset(Address.parse(r) for r in replace),
                 )
             plan_ = _enrich(outcome, result, scorer)
+            notes = artifacts.notes()
         finally:
             run.close()
             artifacts.close()
             scorer.close()
             shutil.rmtree(area, ignore_errors=True)
-    return PreviewOutcome(plan_, result)
+    return PreviewOutcome(plan_, result, notes + scorer.notes)
 
 
 def _enrich(outcome: PlanOutcome, result: ApplyResult | None, scorer: _Scorer) -> Plan:
@@ -951,11 +982,13 @@ def _vkey(version: str):
 def load(ref: str, start: str | os.PathLike[str] | None = None) -> Any:
     """The fitted estimator of `model.NAME` (current record), `model.NAME@vX.Y.Z` or
     `model.NAME#STAGE`, loaded with joblib from the work tree or the DVC cache (fetched
-    from the DVC remote when neither has it)."""
+    from the DVC remote when neither has it), its bytes checked against the record
+    first. A corrupt cache object is quarantined and fetched again (with a
+    `CorruptCacheWarning` saying so); MlcodeError when no intact copy is found."""
+    from mlcode.errors import StorageError
     from mlcode.fsutil import file_md5
     from mlcode.registry.gittags import read_registry
     from mlcode.state.records import RecordIndex
-    from mlcode.storage.cachefiles import cached_file
 
     repo = open_repo(start)
     if "@" in ref or "#" in ref:
@@ -971,23 +1004,42 @@ def load(ref: str, start: str | os.PathLike[str] | None = None) -> Any:
     md5 = dict(record.artifact.files).get("model.joblib")
     local = repo.root / addr.artifact_path / "model.joblib"
     path = local if md5 and local.is_file() and file_md5(local) == md5 else None
-    path = path or cached_file(repo.root, md5)
+    notes: list[str] = []
+    why = ""
     if path is None:
         from mlcode.spec.resolve import read_settings
         from mlcode.workspace import store
 
         artifacts = store(repo.root, read_settings(repo.root).remote)
+        label = f"model.joblib of {ref}"
         try:
-            artifacts.fetch([record.artifact.md5])
+            path = artifacts.checked(md5, label)  # opens no DVC when it is there
+            if path is None and artifacts.remote_name() is None:
+                why = "no DVC remote is configured"
+            elif path is None:
+                try:
+                    artifacts.fetch([record.artifact.md5])
+                except StorageError as exc:
+                    why = exc.message
+                path = artifacts.checked(md5, label)
+            notes = artifacts.notes()
         finally:
             artifacts.close()
-        path = cached_file(repo.root, md5)
     if path is None:
+        found = "; ".join(notes) or "it is in neither the work tree nor the DVC cache"
+        if why and why not in found:
+            found += f" ({why})"
         raise MlcodeError(
-            f"the artifact of {ref} ({record.artifact.md5}) is neither in the work tree, "
-            "the DVC cache nor the DVC remote",
-            "rebuild it with `mlcode apply` from the commit that recorded it",
+            f"no intact copy of the model of {ref} ({md5}): {found}",
+            f"rebuild it: `mlcode apply --replace {addr}` on the commit that recorded it",
         )
+    if notes:
+        import warnings
+
+        from mlcode.errors import CorruptCacheWarning
+
+        for note in notes:
+            warnings.warn(note, CorruptCacheWarning, stacklevel=2)
     import joblib
 
     return joblib.load(path)
@@ -1001,6 +1053,7 @@ class TransferOutcome:
     results: dict[str, str] = field(default_factory=dict)
     objects: int = 0
     remote: str = ""
+    notes: list[str] = field(default_factory=list)  # e.g. corrupt cache objects moved aside
 
     @property
     def ok(self) -> bool:
@@ -1050,7 +1103,9 @@ def pull(
     on_progress: Callable[[str], None] = lambda address: None,
 ) -> TransferOutcome:
     """Download and check out every recorded artifact not present (or not intact)
-    locally, then check each one against its record."""
+    locally, then check each one against its record. The cache objects of artifacts
+    already present are checked too: a corrupt one is quarantined (`notes` says so),
+    and a corrupt or missing one is stored again from the intact work-tree copy."""
     from mlcode.plan.types import ArtifactState
     from mlcode.refresh import Refresher
     from mlcode.spec.resolve import read_settings
@@ -1061,18 +1116,21 @@ def pull(
     refresher = Refresher(repo.root, repo.cache_dir)
     todo = {a: r for a, r in records.items() if refresher.artifact_state(r) is not ArtifactState.OK}
     out = TransferOutcome({str(a): "present" for a in records if a not in todo})
-    if not todo:
-        return out
     artifacts = store(repo.root, read_settings(repo.root).remote)
     try:
-        out.remote = artifacts.describe_remote() if artifacts.remote_name() else ""
+        for address, record in records.items():
+            if address not in todo:
+                files = dict(record.artifact.files)
+                artifacts.check_cached(address.artifact_path, record.artifact.md5, files)
+        if todo:
+            out.remote = artifacts.describe_remote() if artifacts.remote_name() else ""
         for address, record in todo.items():
             failed = artifacts.restore([address.record_path])
             # Check what landed against the record, not only DVC's word for it.
             state = refresher.artifact_state(record)
             if failed or state is not ArtifactState.OK:
                 why = (
-                    "not in the local cache, and no DVC remote is configured"
+                    "not intact in the local cache, and no DVC remote is configured"
                     if artifacts.remote_name() is None
                     else "not on the remote, or its content does not match the record"
                 )
@@ -1081,6 +1139,7 @@ def pull(
                 out.results[str(address)] = "pulled"
                 out.objects += len(record.artifact.files) + 1
             on_progress(str(address))
+        out.notes = artifacts.notes()
     finally:
         artifacts.close()
         refresher.save()

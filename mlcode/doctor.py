@@ -2,8 +2,9 @@
 
 Checks, in order: Git (repository, identity), DVC (set up, cache writable), the remote
 (configured; with `remote=True` also reachable), the apply lock, Git's lock files, the
-state records (all readable, their artifacts present), the registry branch and the
-specs. Every check yields ok / warn / error with a message and, unless ok, the fix.
+state records (all readable, their artifacts present, their DVC cache objects intact:
+hashed, never moved), the registry branch and the specs. Every check yields ok / warn /
+error with a message and, unless ok, the fix.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ class Check:
 def run_checks(root: Path, cache_dir: Path, remote: bool = False) -> list[Check]:
     checks = [_identity(root), _dvc(root)]
     checks += _remote(root, remote) if checks[-1].status == "ok" else []
+    has_remote = any(c.name == "remote" and c.status == "ok" for c in checks)
     checks += [
         _lock(cache_dir),
         _git_locks(root),
-        *_records(root, cache_dir),
+        *_records(root, cache_dir, has_remote),
         _branch(root),
         _specs(root),
     ]
@@ -153,7 +155,7 @@ def _git_locks(root: Path) -> Check:
     )
 
 
-def _records(root: Path, cache_dir: Path) -> list[Check]:
+def _records(root: Path, cache_dir: Path, has_remote: bool = False) -> list[Check]:
     from mlcode.plan.types import ArtifactState
     from mlcode.refresh import Refresher
     from mlcode.state.records import RecordIndex
@@ -189,7 +191,48 @@ def _records(root: Path, cache_dir: Path) -> list[Check]:
         )
     if not corrupt and not absent:
         out.append(Check("artifacts", "ok", "every recorded artifact is present and intact"))
-    return out
+    intact = {a for a, s in states.items() if s is ArtifactState.OK}
+    return [*out, _cache_objects(root, records, intact, has_remote)]
+
+
+def _cache_objects(root: Path, records: dict, intact: set, has_remote: bool) -> Check:
+    """Every DVC cache object of the current records that is present must hash to its
+    name (DVC itself serves a read-only object unhashed)."""
+    from mlcode.storage.cachefiles import cache_dir, object_path, problem
+
+    cache = cache_dir(root)
+    found, addresses = [], []
+    for address, record in sorted(records.items(), key=lambda item: str(item[0])):
+        kind = "listing" if record.artifact.md5.endswith(".dir") else "object"
+        named = [(kind, record.artifact.md5), *sorted(record.artifact.files)]
+        for label, md5 in named:
+            path = object_path(cache, md5)
+            if path is None or not os.path.lexists(path):
+                continue  # absent is no corruption: pull or a rebuild brings it
+            wrong = problem(path, md5)
+            if wrong is not None:
+                found.append(f"{address} {label} {md5} ({wrong})")
+                if address not in addresses:
+                    addresses.append(address)
+    if not found:
+        return Check("cache", "ok", "the DVC cache objects of every record are intact")
+    pull = [str(a) for a in addresses if has_remote or a in intact]
+    rebuild = [str(a) for a in addresses if str(a) not in pull]
+    fixes = []
+    if pull:
+        fixes.append(
+            f"run `mlcode pull {' '.join(pull)}`: it moves each corrupt object to "
+            ".mlcode/quarantine/ and fetches it again from the remote, or stores the intact "
+            "work-tree copy again"
+        )
+    if rebuild:
+        fixes.append(
+            f"run `mlcode apply --replace {' '.join(rebuild)}` (no remote and no intact "
+            "work-tree copy: it moves each corrupt object to .mlcode/quarantine/ and rebuilds)"
+        )
+    return Check(
+        "cache", "error", "corrupt DVC cache objects: " + "; ".join(found), "; ".join(fixes)
+    )
 
 
 def _branch(root: Path) -> Check:

@@ -8,6 +8,8 @@
      ├── GitError         a Git command failed
      └── ApplyRefused     apply was not confirmed
 
+CorruptCacheWarning (a UserWarning, not an error): a corrupt cache object was replaced.
+
 The CLI maps an MlcodeError to one compact message and exit code 1; anything else is a
 bug and shows a traceback only with MLCODE_DEBUG=1.
 """
@@ -73,3 +75,8 @@ class GitError(MlcodeError):
 
 class ApplyRefused(MlcodeError):
     """Apply was not confirmed (declined, or no TTY and no --auto-approve)."""
+
+
+class CorruptCacheWarning(UserWarning):
+    """A DVC cache object did not match its name: it was moved to `.mlcode/quarantine/`
+    and an intact copy was used instead (the message says which, where and how)."""

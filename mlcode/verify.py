@@ -124,7 +124,9 @@ class Verifier:
         """Materialise the record's code bundle as the build's tree; its resolved spec,
         or None when the bundle cannot be had or does not match the record."""
         assert record.bundle is not None
-        if not self.store.materialize(record.bundle, tree):
+        found = self.store.materialize(record.bundle, tree)  # from checked cache objects
+        report.notes += self.store.notes()
+        if not found:
             report.fail(
                 f"the code bundle {record.bundle} is in neither the DVC cache nor the remote"
             )
@@ -174,7 +176,8 @@ class Verifier:
                     report.fail(f"{key} at {record.built_from[:12]} differs from the record")
 
     def _upstream(self, record: Record, scratch: Path, report: VerifyReport):
-        """Materialise each upstream artifact by its recorded digest."""
+        """Materialise each upstream artifact by its recorded digest, from checked cache
+        objects (a corrupt one is quarantined and fetched again; the notes say so)."""
         out = {}
         for key, digest in sorted(record.inputs.items()):
             if key.startswith("source:") or digest is None:
@@ -185,23 +188,28 @@ class Verifier:
                 return None
             folder = scratch / "upstream" / Address.parse(key).name
             folder.mkdir(parents=True)
-            missing = [md5 for _rel, md5 in upstream.artifact.files if self.cached(md5) is None]
-            if missing:
+            missing = [
+                md5
+                for rel, md5 in upstream.artifact.files
+                if self.cached(md5, f"{rel} of {key}") is None
+            ]
+            if missing and self.store.remote_name() is not None:
                 self.store.fetch([upstream.artifact.md5])
+            report.notes += self.store.notes()
             for rel, md5 in upstream.artifact.files:
-                source = self.cached(md5)
+                source = self.cached(md5, f"{rel} of {key}")
                 if source is None:
-                    report.fail(f"{key} file {rel} is in neither the cache nor the remote")
+                    report.notes += self.store.notes()
+                    report.fail(f"{key} file {rel} is intact in neither the cache nor the remote")
                     return None
                 (folder / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, folder / rel)
             out[Address.parse(key).name] = str(folder)
         return out
 
-    def cached(self, md5: str):
-        from mlcode.storage.cachefiles import cached_file
-
-        return cached_file(self.root, md5)
+    def cached(self, md5: str, label: str = ""):
+        """The cache object of `md5`, checked (a corrupt one is quarantined), or None."""
+        return self.store.checked(md5, label)
 
     def _rebuild(self, record, spec, tree: Path, scratch: Path, upstream, report) -> None:
         out_dir = scratch / "out"

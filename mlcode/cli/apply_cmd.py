@@ -170,4 +170,6 @@ def _preview(target, replace, overrides, jobs, lock_timeout, format_, summary_fi
     if outcome.result is not None:
         for address, (error, log) in outcome.result.failed.items():
             err.print(f"Error: {address} failed: {error}" + (f"\n  log: {log}" if log else ""))
+    for note in outcome.notes:
+        err.print(f"Note: {note}")
     return outcome.exit_code

@@ -47,6 +47,8 @@ def _transfer(call, verb: str, addresses: list[str]) -> int:
         outcome = call(addresses=addresses, on_progress=step)
     for address, what in outcome.results.items():
         (err if what.startswith("failed") else out).print(f"{address}: {what}")
+    for note in outcome.notes:
+        out.print(f"Note: {note}")
     moved = sum(1 for v in outcome.results.values() if v in ("pushed", "pulled"))
     where = f" ({outcome.remote})" if outcome.remote else ""
     out.print(f"{verb} {moved} artifacts, {outcome.objects} objects{where}.")

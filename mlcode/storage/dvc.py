@@ -2,6 +2,11 @@
 
 One `dvc.repo.Repo` per apply, opened lazily, all calls from the parent process and
 batched (DVC's repo lock gives up after 3 s, so workers must never call it).
+
+Every object read from the local cache is checked against its name first
+(`cachefiles.checked_file`): DVC serves a read-only cache file without hashing it. A
+corrupt one is moved to `.mlcode/quarantine/`, fetched again or rebuilt, and `notes()`
+tells the user, one line per object.
 """
 
 from __future__ import annotations
@@ -19,7 +24,13 @@ from typing import Any
 from mlcode.errors import StorageError
 from mlcode.fsutil import atomic_write, replace_dir
 from mlcode.killpoint import kill_point
-from mlcode.storage.cachefiles import cached_file
+from mlcode.storage.cachefiles import (
+    Quarantined,
+    cache_dir,
+    checked_file,
+    intact_file,
+    matches,
+)
 
 MLCODE_REMOTE = "mlcode"
 
@@ -39,6 +50,9 @@ class DvcStore:
         self._repo: Any = None
         self._warming: Any = None
         self._remote_name: str | bool | None = False  # False: not resolved yet
+        self._cache: Path | None = None
+        self._quarantined: list[Quarantined] = []  # not yet in notes()
+        self._healed: dict[str, str] = {}  # quarantined md5 -> how an intact copy came back
 
     def warm(self) -> None:
         """Import and open DVC in a background thread (~0.6 s) while builds run."""
@@ -82,23 +96,26 @@ class DvcStore:
         odb = repo.cache.local
         try:
             staging, _meta, obj = build(odb, str(folder), repo.fs, "md5")
+            self._make_room(obj, "code bundle")
             transfer(staging, odb, {obj.hash_info}, shallow=False, hardlink=False)
         except Exception as exc:
             raise StorageError(
                 f"cannot add {folder} to the DVC cache: {exc}", "run `mlcode doctor`"
             ) from None
+        self._mark_healed("rebuilt")
         return str(obj.hash_info.value)
 
     def materialize(self, md5: str, dest: Path) -> bool:
-        """Write the directory object `md5` into the new folder `dest` from the cache
-        (fetching from the remote what it lacks); False when it cannot be had."""
-        entries = self._entries(md5)
+        """Write the directory object `md5` into the new folder `dest` from checked cache
+        objects (fetching from the remote what it lacks or holds corrupt); False when it
+        cannot be had."""
+        entries = self._entries("code bundle", md5)
         if entries is None and self.remote_name() is not None:
             try:
                 self.fetch([md5])
             except StorageError:
                 return False
-            entries = self._entries(md5)
+            entries = self._entries("code bundle", md5)
         if entries is None:
             return False
         for rel, source in entries:
@@ -108,13 +125,15 @@ class DvcStore:
         dest.mkdir(parents=True, exist_ok=True)
         return True
 
-    def add(self, paths: list[str]) -> dict[str, dict[str, Any]]:
+    def add(self, paths: list[str], source: str = "rebuilt") -> dict[str, dict[str, Any]]:
         """Hash the directories into DVC's cache; return each one's DVC `outs` entry.
 
         Uses DVC's object layer (what `dvc add` does underneath) rather than `Repo.add`,
         which re-reads every `.dvc` file of the repository per call (~20 ms each). The
         `.dvc` file itself is written by the caller with the state record; the
         `.gitignore` entry beside the directory is written here, as `dvc add` would.
+        DVC keeps an object already in the cache, so a corrupt one of the same name is
+        quarantined first; `source` says in `notes()` how its intact copy came back.
         """
         if not paths:
             return {}
@@ -128,6 +147,7 @@ class DvcStore:
             full = str(self.root / path)
             try:
                 staging, meta, obj = build(odb, full, repo.fs, "md5", ignore=repo.dvcignore)
+                self._make_room(obj, path)
                 transfer(staging, odb, {obj.hash_info}, shallow=False, hardlink=False)
                 repo.state.save(full, repo.fs, obj.hash_info)
             except Exception as exc:
@@ -142,11 +162,13 @@ class DvcStore:
                 "path": path.rsplit("/", 1)[-1],
             }
             _ignore(self.root / path)
+        self._mark_healed(source)
         return outs
 
     def restore(self, record_files: list[str]) -> list[str]:
         """Check out the artifacts of these `.dvc` files from the cache (fetching what it
-        lacks from the remote); return those that could not be restored.
+        lacks, or holds corrupt, from the remote); return those that could not be
+        restored. No byte reaches the work tree before it is checked against its name.
 
         A directory is assembled under `.mlcode/tmp` and renamed into place, so a reader
         (or an apply killed meanwhile) sees the old directory, none, or the whole new
@@ -160,7 +182,7 @@ class DvcStore:
             if md5 is not None and md5.endswith(".dir"):
                 done = self._assemble(target.removesuffix(".dvc"), md5)
             else:
-                done = self._dvc_checkout(target)
+                done = self._dvc_checkout(target, md5)
             if not done:
                 failed.append(target)
                 continue
@@ -168,15 +190,16 @@ class DvcStore:
         return failed
 
     def _assemble(self, path: str, md5: str) -> bool:
-        """Build directory `path` from cache objects in a scratch folder, then rename it
-        into place; False when an object is in neither the cache nor the remote."""
-        entries = self._entries(md5)
+        """Build directory `path` from checked cache objects in a scratch folder, then
+        rename it into place; False when an object is intact in neither the cache nor
+        the remote."""
+        entries = self._entries(path, md5)
         if entries is None and self.remote_name() is not None:
             try:
                 self.fetch([md5])
             except StorageError:
                 return False
-            entries = self._entries(md5)
+            entries = self._entries(path, md5)
         if entries is None:
             return False
         scratch = self.root / ".mlcode" / "tmp"
@@ -194,22 +217,28 @@ class DvcStore:
             return False
         return True
 
-    def _entries(self, md5: str) -> list[tuple[str, Path]] | None:
-        """(relative path, cache file) of every file of a `.dir` object, or None when
-        the cache lacks the listing or any of the files."""
-        listing = _listing(cached_file(self.root, md5), None, md5)
+    def _entries(self, path: str, md5: str) -> list[tuple[str, Path]] | None:
+        """(relative path, checked cache file) of every file of the `.dir` object of
+        directory `path`, or None when the cache lacks (or held corrupt) the listing or
+        any of the files. Every file is checked, so that one fetch gets all bad ones."""
+        listing = _parse_listing(self._read(self.checked(md5, f"{path} (listing)")))
         if listing is None:
             return None
-        out = []
+        out: list[tuple[str, Path]] | None = []
         for entry in listing:
-            source = cached_file(self.root, entry.get("md5"))
             rel = Path(str(entry.get("relpath", "")))
-            if source is None or rel.is_absolute() or ".." in rel.parts or not rel.parts:
-                return None  # missing, or a listing that would write outside its folder
-            out.append((rel.as_posix(), source))
+            if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+                return None  # a listing that would write outside its folder
+            source = self.checked(entry.get("md5"), f"{path}/{rel.as_posix()}")
+            if source is None:
+                out = None
+            elif out is not None:
+                out.append((rel.as_posix(), source))
         return out
 
-    def _dvc_checkout(self, target: str) -> bool:
+    def _dvc_checkout(self, target: str, md5: str | None) -> bool:
+        # DVC serves a protected cache file unhashed: check (or quarantine) it first.
+        self.checked(md5, target.removesuffix(".dvc"))
         repo = self._open()
         try:
             with quiet():
@@ -229,7 +258,70 @@ class DvcStore:
                 repo.checkout(targets=[target], force=True)
         except Exception:
             return False
+        self._mark_healed(f"fetched again from the remote {self.remote_name()}")
         return True
+
+    # checked reads ---------------------------------------------------------------------
+    def checked(self, md5: str | None, label: str = "") -> Path | None:
+        """The cache object of `md5` when present and intact, else None (a corrupt one
+        is moved to `.mlcode/quarantine/` and noted for `notes()`). Opens no DVC."""
+        if self._cache is None:
+            self._cache = cache_dir(self.root)
+        return checked_file(self.root, md5, self._quarantined.append, label, self._cache)
+
+    def check_cached(self, path: str, md5: str, files: dict[str, str]) -> bool:
+        """Check the cache objects of the artifact at `path` (`md5`, and its `files` by
+        relative path), whose work-tree copy the caller found intact; when any was
+        corrupt (quarantined) or is missing, store that copy again. True when it did."""
+        named = [(f"{path} (listing)" if md5.endswith(".dir") else path, md5)]
+        named += [(f"{path}/{rel}", h) for rel, h in sorted(files.items())]
+        whole = [self.checked(h, label) is not None for label, h in named]
+        if all(whole):
+            return False
+        self.add([path], "stored again from the intact work-tree copy")
+        return True
+
+    def _make_room(self, obj: Any, path: str) -> None:
+        """DVC's transfer keeps an object already in the cache: before adding the built
+        `obj` (of directory `path`), quarantine any corrupt object of the same name."""
+        from dvc_data.hashfile.tree import Tree
+
+        listing = isinstance(obj, Tree)
+        self.checked(obj.hash_info.value, f"{path} (listing)" if listing else path)
+        if listing:
+            for key, _meta, info in obj:
+                self.checked(info.value, f"{path}/{'/'.join(key)}")
+
+    def notes(self) -> list[str]:
+        """One line per cache object quarantined since the last call: what was corrupt,
+        where it was moved, and how an intact copy came back (or that none did)."""
+        lines = []
+        for item in self._quarantined:
+            then = self._healed.get(item.md5)
+            if then is None:
+                name = self._remote_name
+                then = (
+                    "no intact copy was found"
+                    if name is False
+                    else "no intact copy, and no DVC remote is configured"
+                    if name is None
+                    else f"the remote {name} has no intact copy either"
+                )
+            lines.append(f"{item.describe(self.root)}; {then}")
+        self._quarantined.clear()
+        return lines
+
+    def _mark_healed(self, how: str) -> None:
+        """Quarantined objects that are back and intact came back this way."""
+        for item in self._quarantined:
+            if item.md5 not in self._healed and intact_file(self.root, item.md5, self._cache):
+                self._healed[item.md5] = how
+
+    def _read(self, path: Path | None) -> bytes | None:
+        try:
+            return path.read_bytes() if path is not None else None
+        except OSError:
+            return None
 
     # remote ----------------------------------------------------------------------------
     def remote_name(self) -> str | None:
@@ -273,7 +365,8 @@ class DvcStore:
 
     def _parts(self, hashes: list[str], odb: Any = None) -> tuple[list[str], list[str]]:
         """(file hashes, `.dir` hashes) making up these objects; a `.dir` listing is read
-        from the local cache, else from `odb`."""
+        from the local cache when intact there, else from `odb` (checked too). Moves
+        nothing: a question about objects is no repair."""
         files: set[str] = set()
         dirs: list[str] = []
         for h in hashes:
@@ -281,8 +374,10 @@ class DvcStore:
                 files.add(h)
                 continue
             dirs.append(h)
-            listing = _listing(cached_file(self.root, h), odb, h)
-            files |= {entry["md5"] for entry in listing or []}
+            data = self._read(intact_file(self.root, h, self._cache))
+            if data is None and odb is not None:
+                data = _remote_bytes(odb, h)
+            files |= {str(entry.get("md5")) for entry in _parse_listing(data, h) or []}
         return sorted(files), dirs
 
     def push(self, hashes: list[str]) -> int:
@@ -295,6 +390,17 @@ class DvcStore:
         from dvc_data.hashfile.hash_info import HashInfo
 
         files, dirs = self._parts(hashes)
+        before = len(self._quarantined)
+        for h in (*files, *dirs):  # never upload corrupt bytes under a good name
+            self.checked(h)
+        if len(self._quarantined) > before:
+            bad = self._quarantined[before:]
+            raise StorageError(
+                f"{len(bad)} objects to push are corrupt in the local cache, and were not "
+                f"pushed: {bad[0].describe(self.root)}",
+                "run `mlcode pull` (it stores intact work-tree copies in the cache again) "
+                "or `mlcode apply --replace ADDRESS` (it rebuilds), then `mlcode push`",
+            )
         done = 0
         cache = repo.cache.local
         try:
@@ -382,18 +488,23 @@ class DvcStore:
     def fetch(self, hashes: list[str]) -> None:
         """Download these objects (a `.dir` hash brings its files) from the remote into
         the local cache; objects the remote content does not match are refused (the
-        remotes mlcode configures have `verify = true`)."""
+        remotes mlcode configures have `verify = true`). DVC skips objects already in
+        the cache, so corrupt ones are quarantined first and downloaded again."""
         if not hashes:
             return
         odb = self._odb()
         repo = self._open()
         from dvc_data.hashfile.hash_info import HashInfo
 
+        for h in hashes:
+            self.checked(h)
         try:
             with quiet():
                 # first the objects themselves (a `.dir` listing), then a listing's files
                 repo.cloud.pull([HashInfo("md5", h) for h in hashes], remote=self.remote_name())
                 files, _dirs = self._parts(hashes, odb)
+                for h in files:
+                    self.checked(h)
                 if files:
                     repo.cloud.pull([HashInfo("md5", h) for h in files], remote=self.remote_name())
         except Exception as exc:
@@ -401,6 +512,8 @@ class DvcStore:
                 f"cannot fetch from the DVC remote {self.describe_remote()}: {exc}",
                 "check it with `dvc remote list`",
             ) from None
+        finally:
+            self._mark_healed(f"fetched again from the remote {self.remote_name()}")
 
     def close(self) -> None:
         if self._repo is not None:
@@ -408,17 +521,26 @@ class DvcStore:
             self._repo = None
 
 
-def _listing(local: Path | None, odb: Any, md5: str) -> list[dict[str, Any]] | None:
-    """The entries of a `.dir` object, from the local cache or the remote."""
+def _remote_bytes(odb: Any, md5: str) -> bytes | None:
     try:
-        if local is not None:
-            return json.loads(local.read_text())
-        if odb is not None:
-            with odb.fs.open(odb.oid_to_path(md5), "r") as handle:
-                return json.load(handle)
-    except (OSError, ValueError):
+        with odb.fs.open(odb.oid_to_path(md5), "rb") as handle:
+            return handle.read()
+    except OSError:  # missing: the listing is unknown
         return None
-    return None
+
+
+def _parse_listing(data: bytes | None, md5: str | None = None) -> list[dict[str, Any]] | None:
+    """The entries of a `.dir` object's bytes; None when absent, not a listing, or (with
+    `md5`) not the bytes named `md5`."""
+    if data is None or (md5 is not None and not matches(data, md5)):
+        return None
+    try:
+        listing = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(listing, list) or not all(isinstance(e, dict) for e in listing):
+        return None
+    return listing
 
 
 def _recorded_md5(record_file: Path) -> str | None:

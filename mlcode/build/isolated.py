@@ -10,12 +10,13 @@ import json
 import sys
 
 from mlcode.build import lifeline
-from mlcode.build.runtime import run_task
+from mlcode.build.runtime import run_task, warm_imports
 from mlcode.build.task import BuildTask
 
 
 def main() -> None:
     lifeline.bind()  # dies with the `mlcode verify` that started it
+    warm_imports()  # as the fork server does: the same modules loaded before any build
     task = BuildTask(**json.loads(sys.stdin.read()))
     result = run_task(task)
     sys.stdout.write(json.dumps(dataclasses.asdict(result)))

@@ -3,10 +3,10 @@ libraries, once.
 
 The lifeline comes first, so that a fork server whose apply is killed during these
 imports dies too; the workers it forks then bind to it (pool initializer).
-`sklearn.model_selection` (0.35 s more) is left to dataset builds, which are rarer.
+The modules are `runtime.WARM_MODULES`, which every build imports before it seeds the
+global generators (an isolated build too), so no build sees another's import-time draws.
 """
 
-import importlib
 import os
 
 from mlcode.build import lifeline
@@ -14,17 +14,6 @@ from mlcode.build import lifeline
 lifeline.bind()
 os.environ.update(lifeline.environ_for_child())  # the workers' parent is this process
 
-MODULES = (
-    "joblib",
-    "pandas",
-    "pyarrow.parquet",
-    "sklearn.metrics",
-    "threadpoolctl",
-    "hydra.utils",
-    "mlcode.build.dataset",
-    "mlcode.build.model",
-    "mlcode.build.runtime",
-)
+from mlcode.build.runtime import warm_imports  # noqa: E402 - after the lifeline
 
-for _name in MODULES:
-    importlib.import_module(_name)
+warm_imports()

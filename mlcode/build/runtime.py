@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import traceback
+from typing import Any
 
 from mlcode.build import environment
 from mlcode.build.task import BuildResult, BuildTask
@@ -34,6 +35,8 @@ def run_task(task: BuildTask) -> BuildResult:
                     + ", ".join(unpinned)
                 )
             with _pinned_at_runtime():
+                _import_before_seeding(task.spec)
+                _seed_global_generators(task.seed)
                 metrics = _build(task)
         except BaseException as exc:  # user code may raise anything, SystemExit too
             traceback.print_exc(file=log)
@@ -67,6 +70,71 @@ def _pinned_at_runtime():
         if os.environ != saved:
             os.environ.clear()
             os.environ.update(saved)
+
+
+# Imported before any build (the fork server preloads them; an isolated build imports
+# them first): some draw from Python's global generator at import time (sklearn.metrics,
+# sklearn.tree, sklearn.model_selection were seen to), so they must be imported before
+# the generators are seeded, or a build would depend on what this process ran before.
+WARM_MODULES = (
+    "joblib",
+    "pandas",
+    "pyarrow.parquet",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+    "threadpoolctl",
+    "hydra.utils",
+    "mlcode.build.dataset",
+    "mlcode.build.model",
+)
+
+
+def warm_imports() -> None:
+    """Import `WARM_MODULES` (cheap when they already are)."""
+    import importlib
+
+    for name in WARM_MODULES:
+        importlib.import_module(name)
+
+
+def _import_before_seeding(spec: Any) -> None:
+    """Import the mlcode-side modules and the module of every `_target_` in `spec`
+    now, so that their import-time draws happen before seeding. A module that fails to
+    import is left for the build to report."""
+    import importlib
+
+    warm_imports()
+    for target in sorted(_targets(spec)):
+        parts = target.split(".")
+        for end in range(len(parts), 0, -1):
+            try:
+                importlib.import_module(".".join(parts[:end]))
+                break
+            except Exception:  # the build itself reports a target that cannot be had
+                continue
+
+
+def _targets(value: Any) -> set[str]:
+    if isinstance(value, dict):
+        found = {value["_target_"]} if isinstance(value.get("_target_"), str) else set()
+        for sub in value.values():
+            found |= _targets(sub)
+        return found
+    if isinstance(value, list):
+        return set().union(*(_targets(v) for v in value)) if value else set()
+    return set()
+
+
+def _seed_global_generators(seed: int) -> None:
+    """Seed Python's and NumPy's global generators from the address's seed before each
+    build: a trainer that draws from them unseeded would otherwise depend on which
+    builds ran before it in the same worker (so on `--jobs`) and differ under verify."""
+    import random
+
+    random.seed(seed)
+    import numpy  # ships with scikit-learn, preloaded by the fork server
+
+    numpy.random.seed(seed)
 
 
 def _build(task: BuildTask) -> dict[str, float]:

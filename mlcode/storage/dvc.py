@@ -109,13 +109,7 @@ class DvcStore:
         """Write the directory object `md5` into the new folder `dest` from checked cache
         objects (fetching from the remote what it lacks or holds corrupt); False when it
         cannot be had."""
-        entries = self._entries("code bundle", md5)
-        if entries is None and self.remote_name() is not None:
-            try:
-                self.fetch([md5])
-            except StorageError:
-                return False
-            entries = self._entries("code bundle", md5)
+        entries = self._fetched_entries("code bundle", md5)
         if entries is None:
             return False
         for rel, source in entries:
@@ -193,13 +187,7 @@ class DvcStore:
         """Build directory `path` from checked cache objects in a scratch folder, then
         rename it into place; False when an object is intact in neither the cache nor
         the remote."""
-        entries = self._entries(path, md5)
-        if entries is None and self.remote_name() is not None:
-            try:
-                self.fetch([md5])
-            except StorageError:
-                return False
-            entries = self._entries(path, md5)
+        entries = self._fetched_entries(path, md5)
         if entries is None:
             return False
         scratch = self.root / ".mlcode" / "tmp"
@@ -216,6 +204,18 @@ class DvcStore:
             shutil.rmtree(out, ignore_errors=True)
             return False
         return True
+
+    def _fetched_entries(self, path: str, md5: str) -> list[tuple[str, Path]] | None:
+        """`_entries`, fetching the object from the remote first when the cache lacks it
+        (or held it corrupt); None when it cannot be had intact."""
+        entries = self._entries(path, md5)
+        if entries is None and self.remote_name() is not None:
+            try:
+                self.fetch([md5])
+            except StorageError:
+                return None
+            entries = self._entries(path, md5)
+        return entries
 
     def _entries(self, path: str, md5: str) -> list[tuple[str, Path]] | None:
         """(relative path, checked cache file) of every file of the `.dir` object of

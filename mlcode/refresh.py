@@ -9,6 +9,7 @@ code, DVC, Git library or scikit-learn.
 from __future__ import annotations
 
 import os
+import platform
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
@@ -84,8 +85,12 @@ class Refresher:
         return ArtifactState.OK
 
     def version(self, dist: str) -> str | None:
-        """Installed version of a distribution (None when not installed)."""
+        """Installed version of a distribution (None when not installed); `python` is
+        the interpreter's version."""
         if dist not in self._versions:
+            if dist == "python":
+                self._versions[dist] = platform.python_version()
+                return self._versions[dist]
             try:
                 self._versions[dist] = metadata.version(dist)
             except metadata.PackageNotFoundError:

@@ -27,7 +27,10 @@ from mlcode.spec.parse import parse_dataset, parse_model, parse_settings
 from mlcode.spec.targets import TargetError, distribution_of, is_allowed, iter_targets, locate
 from mlcode.spec.types import EnvVar, Resource, Settings
 
-CACHE_VERSION = 2  # 2: resources carry env_vars
+CACHE_VERSION = 3  # 2: resources carry env_vars; 3: IMPLICIT_ENV
+# Versions that enter every fingerprint whatever `env:` says: the interpreter and joblib
+# write the pickled bytes of every model artifact.
+IMPLICIT_ENV = ("joblib", "python")
 SETTINGS_FILE = "conf/mlcode.yaml"
 
 
@@ -273,7 +276,7 @@ class _Resolver:
         else:
             typed, problems = parse_model(data, rel, self.root, self.settings.stages)
         modules: list[str] = []
-        dists: set[str] = set(self.settings.env)
+        dists: set[str] = set(self.settings.env) | set(IMPLICIT_ENV)
         for key, target in iter_targets(data):
             if not is_allowed(target, self.settings.allowed_targets):
                 allowed = ", ".join(self.settings.allowed_targets) or "nothing"

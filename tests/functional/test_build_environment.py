@@ -198,3 +198,22 @@ def test_unseeded_global_generators_give_the_same_bytes(project_factory):
     done = project.run("verify", "--json")
     assert done.returncode == 0, project.output(done)
     assert all(r["ok"] for r in json.loads(done.stdout))
+
+
+def test_interpreter_and_joblib_versions_enter_every_fingerprint(project):
+    # Whatever `env:` lists, the Python and joblib versions (they write every pickle)
+    # are recorded, and verify compares them with what is installed.
+    import platform
+
+    project.gen_counted_model({"conf/mlcode.yaml": "env: [scikit-learn]\n"})
+    project.commit("specs")
+    project.apply()
+    env = project.record("model.m")["env"]
+    assert env["python"] == platform.python_version() and env["joblib"]
+    path = project.record_path("model.m")
+    path.write_text(
+        path.read_text().replace(f"python: {platform.python_version()}", "python: 3.10.0")
+    )
+    done = project.run("verify", "model.m", "--json")
+    (report,) = json.loads(done.stdout)
+    assert f"python 3.10.0 recorded, {platform.python_version()} installed" in report["env"]

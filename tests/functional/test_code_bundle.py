@@ -86,3 +86,23 @@ def test_gc_keeps_bundles_of_recorded_builds(project):
     assert done.returncode == 0, project.output(done)
     (report,) = _verify(project, "model.m")
     assert report["ok"], report
+
+
+def test_source_file_travels_in_the_bundle(project):
+    # A dataset read from a repo CSV, later deleted from the repository: verify rebuilds
+    # the dataset from the copy of the CSV in its bundle.
+    rows = "\n".join(f"{i % 7},{(i * 3) % 11},{i % 2}" for i in range(60))
+    project.gen(
+        {
+            "data/raw.csv": "a,b,label\n" + rows + "\n",
+            "conf/datasets/raw.yaml": (
+                "source: data/raw.csv\ntarget: label\nsplit: {test_size: 0.25, seed: 0}\n"
+            ),
+        }
+    )
+    project.commit("csv dataset")
+    project.apply()
+    (project.root / "data/raw.csv").unlink()
+    project.commit("csv moved elsewhere")
+    (report,) = _verify(project, "dataset.raw")
+    assert report["ok"], report

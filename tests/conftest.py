@@ -270,6 +270,13 @@ def fit(estimator, train, target):
         return text + "metrics: [accuracy]\n" + extra
 
 
+@pytest.fixture(scope="session")
+def project_class() -> type[Project]:
+    """The `Project` helper class, for module-scoped setups that build one themselves
+    (`from conftest import ...` is ambiguous: tests/cli has a conftest too)."""
+    return Project
+
+
 @pytest.fixture
 def project_factory(tmp_path: Path, isolated_env: Path):
     """`project_factory(name)`: another fresh Git + DVC repository under tmp_path."""

@@ -18,12 +18,15 @@ import hashlib
 import json
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import Project
 
 import mlcode
 from mlcode.errors import CorruptCacheWarning, MlcodeError
+
+if TYPE_CHECKING:
+    from conftest import Project
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +47,9 @@ def _writable(path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory, module_env: dict[str, str]) -> Path:
+def template(
+    tmp_path_factory: pytest.TempPathFactory, module_env: dict[str, str], project_class
+) -> Path:
     """`repo/` (applied, registered model.m v1.0.0) and its DVC remote `remote/`."""
     top = tmp_path_factory.mktemp("corrupt-template")
     with pytest.MonkeyPatch.context() as patch:
@@ -52,7 +57,7 @@ def template(tmp_path_factory: pytest.TempPathFactory, module_env: dict[str, str
             patch.setenv(key, value)
         root = top / "repo"
         root.mkdir()
-        project = Project(root)
+        project = project_class(root)
         project.git("init", "-q", "-b", "main")
         from dvc.repo import Repo
 
@@ -69,9 +74,9 @@ def template(tmp_path_factory: pytest.TempPathFactory, module_env: dict[str, str
 
 
 @pytest.fixture
-def proj(template: Path, tmp_path: Path) -> Project:
+def proj(template: Path, tmp_path: Path, project_class) -> Project:
     shutil.copytree(template, tmp_path / "copy", symlinks=True)
-    return Project(tmp_path / "copy" / "repo")
+    return project_class(tmp_path / "copy" / "repo")
 
 
 def _model_md5(project: Project) -> str:

@@ -140,7 +140,6 @@ class Verifier:
             path = tree / rel
             if md5 is not None and (file_md5(path) if path.is_file() else None) != md5:
                 report.fail(f"code {rel} in the code bundle differs from the record")
-        report.notes.append(f"rebuilt from code bundle {record.bundle}")
         return meta["spec"]
 
     def _buildable(self, record: Record, spec: dict, report: VerifyReport) -> bool:

@@ -1179,14 +1179,21 @@ def verify(start: str | os.PathLike[str] | None = None, addresses: Iterable[str]
 
 
 def gc(
-    start: str | os.PathLike[str] | None = None, remote: bool = False, dry_run: bool = False
+    start: str | os.PathLike[str] | None = None,
+    remote: bool = False,
+    dry_run: bool = False,
+    confirm: Callable[[dict[str, Any]], bool] | None = None,
 ) -> dict[str, Any]:
     """Remove cache (and with `remote`, remote) objects that no state record refers to:
     not the work tree's, not one at the tip of any branch, not any registered version's
-    (deprecated ones included). Returns what was kept and freed, per place."""
+    (deprecated ones included). On the remote, only objects this repository recorded
+    (its history of records, and every build apply recorded here) can go; everything
+    else there is another project's and is kept, as is any file a foreign listing
+    names. `confirm(result)` sees what would go before anything does. Returns what was
+    kept and freed, per place, with the victims' md5s."""
     from mlcode.registry.gittags import read_registry, read_version_records
     from mlcode.spec.resolve import read_settings
-    from mlcode.state.reuse import records_at
+    from mlcode.state.reuse import ReuseIndex, records_at
     from mlcode.vcs import git
     from mlcode.workspace import store
 
@@ -1203,12 +1210,20 @@ def gc(
     keep_records += list(read_version_records(repo.root, view, versions).values())
     hashes = {md5 for r in keep_records for md5 in r.objects}
     hashes |= {md5 for r in keep_records for _path, md5 in r.artifact.files}
+    reuse = ReuseIndex(repo.root, repo.cache_dir / "reuse.json")
+    reuse.refresh()
+    recorded = [*reuse.records(), *keep_records]
+    owned = {md5 for r in recorded for md5 in r.objects}
+    owned |= {md5 for r in recorded for _path, md5 in r.artifact.files}
     artifacts = store(repo.root, read_settings(repo.root).remote)
     try:
         keep = artifacts.expand(hashes)
-        out = artifacts.collect_garbage(keep, remote, dry_run)
+        if remote:  # what another project claimed stays, even if it is ours too
+            owned = artifacts.expand(owned) - artifacts.claimed_by_others()
+        out = artifacts.collect_garbage(keep, remote, dry_run, owned, confirm)
     finally:
         artifacts.close()
+        reuse.save()
     out["referenced_artifacts"] = len({r.artifact.md5 for r in keep_records})
     out["dry_run"] = dry_run
     return out

@@ -94,6 +94,11 @@ class ReuseIndex:
                 return record
         return None
 
+    def records(self) -> list[Record]:
+        """Every record in the index: each build this repository's history recorded
+        (every branch and tag scanned so far) and every one apply wrote here."""
+        return [record_from_json(e["meta"], e["outs"]) for e in self._entries.values()]
+
     def __contains__(self, fingerprint: object) -> bool:
         return fingerprint in self._entries
 

@@ -12,6 +12,7 @@ tells the user, one line per object.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -420,6 +421,7 @@ class DvcStore:
                         )
                     done += len(result.transferred)
                     kill_point("push.files")
+                self._claim(odb, [*files, *dirs])
         except StorageError:
             raise
         except Exception as exc:
@@ -428,6 +430,46 @@ class DvcStore:
                 "check the remote, then run `mlcode push`",
             ) from None
         return done
+
+    def _claim(self, odb: Any, hashes: list[str]) -> None:
+        """Record on the remote that this project uses `hashes` (a new file under
+        `mlcode/claims/<project>/`, never rewritten, so concurrent pushes cannot lose
+        one): another project's `mlcode gc --remote` keeps them even where the same
+        content is also garbage of its own. Outside DVC's `files/md5` namespace."""
+        owner = project_id(self.root)
+        if owner is None or not hashes:
+            return
+        data = json.dumps(sorted(set(hashes))).encode()
+        folder = odb.fs.join(_claims_root(odb), owner)
+        path = odb.fs.join(folder, hashlib.md5(data, usedforsecurity=False).hexdigest() + ".json")
+        if odb.fs.exists(path):
+            return
+        with contextlib.suppress(Exception):  # a local remote needs its folders
+            odb.fs.makedirs(folder, exist_ok=True)
+        with odb.fs.open(path, "wb") as handle:
+            handle.write(data)
+
+    def claimed_by_others(self) -> set[str]:
+        """Every object another project claimed on the remote (see `_claim`)."""
+        odb = self._odb()
+        root = _claims_root(odb)
+        owner = project_id(self.root)
+        out: set[str] = set()
+        try:
+            paths = odb.fs.find(root) if odb.fs.exists(root) else []
+        except Exception as exc:
+            raise StorageError(f"cannot list the claims on the remote: {exc}") from None
+        for path in paths:
+            parts = str(path).replace("\\", "/").rstrip("/").split("/")
+            if len(parts) < 2 or parts[-2] == owner or not parts[-1].endswith(".json"):
+                continue
+            try:
+                with odb.fs.open(path, "rb") as handle:
+                    listed = json.loads(handle.read())
+            except (OSError, ValueError) as exc:
+                raise StorageError(f"unreadable claim {path} on the remote: {exc}") from None
+            out |= {str(h) for h in listed} if isinstance(listed, list) else set()
+        return out
 
     def missing_on_remote(self, hashes: list[str]) -> set[str]:
         """Those of `hashes` the remote lacks (a `.dir` lacks when any of its files does)."""
@@ -457,32 +499,69 @@ class DvcStore:
         files, _dirs = self._parts(sorted(hashes), odb)
         return set(hashes) | set(files)
 
-    def collect_garbage(self, keep: set[str], remote: bool, dry_run: bool) -> dict[str, Any]:
+    def collect_garbage(
+        self,
+        keep: set[str],
+        remote: bool,
+        dry_run: bool,
+        owned: set[str] | None = None,
+        confirm: Any = None,
+    ) -> dict[str, Any]:
         """Delete objects (cache, and with `remote` the remote) whose md5 is not in
-        `keep`; returns counts and bytes, per place."""
+        `keep`; returns per place the counts, bytes and the `victims` (md5s).
+
+        On the remote only objects in `owned` (what this repository's history recorded)
+        may go: anything else, and any file a foreign `.dir` listing names (content is
+        shared by hash between projects), is foreign and kept. `confirm(plan)` is asked
+        with the victims of every place before anything is deleted (False: nothing is).
+        """
         out: dict[str, Any] = {}
         places = [("cache", self._open().cache.local)]
         if remote:
             places.append(("remote", self._odb()))
+        doomed: dict[str, list[str]] = {}
         for place, odb in places:
-            removed = freed = kept = 0
             try:
-                for oid in list(odb.all()):
+                everything = list(odb.all())
+                guard = owned if place == "remote" else None
+                protected, blind = _foreign_files(odb, everything, guard)
+                victims, kept, foreign, freed = [], 0, 0, 0
+                for oid in everything:
                     if oid in keep:
                         kept += 1
-                        continue
-                    path = odb.oid_to_path(oid)
-                    try:
-                        size = odb.fs.size(path) or 0
-                    except OSError:
-                        size = 0
-                    if not dry_run:
-                        odb.fs.remove(path)
-                    removed += 1
-                    freed += size
+                    elif guard is not None and (
+                        oid not in guard or oid in protected or (blind and not oid.endswith(".dir"))
+                    ):
+                        foreign += 1
+                    else:
+                        victims.append(oid)
+                        freed += _size(odb, oid)
             except Exception as exc:
                 raise StorageError(f"gc of the {place} failed: {exc}", "run it again") from None
-            out[place] = {"removed": removed, "freed_bytes": freed, "kept": kept}
+            out[place] = {
+                "removed": len(victims),
+                "freed_bytes": freed,
+                "kept": kept,
+                "foreign": foreign,
+                "victims": sorted(victims),
+            }
+            if blind:
+                out[place]["note"] = (
+                    "a foreign .dir listing could not be read: no file object was deleted"
+                )
+            doomed[place] = victims
+        if dry_run or not any(doomed.values()):
+            return out
+        if confirm is not None and not confirm(out):
+            for place in doomed:
+                out[place].update(removed=0, freed_bytes=0, cancelled=True)
+            return out
+        for place, odb in places:
+            try:
+                for oid in doomed[place]:
+                    odb.fs.remove(odb.oid_to_path(oid))
+            except Exception as exc:
+                raise StorageError(f"gc of the {place} failed: {exc}", "run it again") from None
         return out
 
     def fetch(self, hashes: list[str]) -> None:
@@ -527,6 +606,49 @@ def _remote_bytes(odb: Any, md5: str) -> bytes | None:
             return handle.read()
     except OSError:  # missing: the listing is unknown
         return None
+
+
+def _claims_root(odb: Any) -> str:
+    """`<remote>/mlcode/claims`: the remote's root is two levels above `files/md5`."""
+    base = odb.fs.parent(odb.fs.parent(odb.path))
+    return odb.fs.join(base, "mlcode", "claims")
+
+
+def project_id(root: Path) -> str | None:
+    """This project's identity on a shared remote: its (first) root commit, shared by
+    every clone; None before the first commit."""
+    from mlcode.errors import GitError
+    from mlcode.vcs import git
+
+    try:
+        roots = git(root, "rev-list", "--max-parents=0", "HEAD").split()
+    except GitError:
+        return None
+    return min(roots) if roots else None
+
+
+def _size(odb: Any, oid: str) -> int:
+    try:
+        return int(odb.fs.size(odb.oid_to_path(oid)) or 0)
+    except OSError:
+        return 0
+
+
+def _foreign_files(odb: Any, oids: list[str], owned: set[str] | None) -> tuple[set[str], bool]:
+    """Files named by the `.dir` listings in `odb` that are not `owned` (None: all are
+    owned), and whether any such listing could not be read (then no file is safe)."""
+    if owned is None:
+        return set(), False
+    files: set[str] = set()
+    blind = False
+    for oid in oids:
+        if oid.endswith(".dir") and oid not in owned:
+            listing = _parse_listing(_remote_bytes(odb, oid))  # foreign: any listing counts
+            if listing is None:
+                blind = True
+                continue
+            files |= {str(entry.get("md5")) for entry in listing}
+    return files, blind
 
 
 def _parse_listing(data: bytes | None, md5: str | None = None) -> list[dict[str, Any]] | None:

@@ -26,7 +26,7 @@ def test_reuse_of_a_collected_build_is_not_promised_as_a_restore(project, tmp_pa
     assert project.trainer_calls() == 2
     project.git("checkout", "-q", "main")
     project.git("branch", "-D", "feature")
-    done = project.run("gc", "--remote")
+    done = project.run("gc", "--remote", "--yes")
     assert done.returncode == 0, project.output(done)
 
     project.replace("conf/estimator/tree.yaml", "max_depth: 3", "max_depth: 4")

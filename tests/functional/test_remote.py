@@ -163,7 +163,7 @@ def test_gc_keeps_registered_versions_and_frees_the_rest(project, tmp_path):
     assert dry.returncode == 0, project.output(dry)
     assert json.loads(dry.stdout)["remote"]["removed"] > 0
     assert garbage in _objects(remote)
-    done = project.run("gc", "--remote")
+    done = project.run("gc", "--remote", "--yes")
     assert done.returncode == 0, project.output(done)
     assert "remote: freed" in done.stdout and "remote: freed 0 bytes" not in done.stdout
     assert garbage not in _objects(remote) | _objects(project.root / ".dvc/cache")

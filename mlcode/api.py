@@ -448,6 +448,7 @@ def _registry_step(
     scorer = _Scorer(repo)
     try:
         done.registry = register_and_promote(repo.root, head, intents, scorer)
+        done.notes += done.registry.notes
     finally:
         scorer.close()
         done.notes += scorer.notes
@@ -505,10 +506,13 @@ class _Scorer:
         self._store: Any = None
         self.notes: list[str] = []
 
-    def __call__(self, champion: Record, candidate: Record) -> dict[str, float] | None:
+    def __call__(self, champion: Record, candidate: Record) -> Any:
+        """The champion's metrics on the candidate's test split; None when its model
+        cannot be had; ScoreFailed (with the log) when scoring it fails."""
         import uuid
 
         from mlcode.build.task import BuildTask
+        from mlcode.registry.decide import ScoreFailed
         from mlcode.workspace import runner
 
         dataset = str(candidate.spec.get("dataset"))
@@ -532,7 +536,7 @@ class _Scorer:
             upstream={dataset: str(folder)},
         )
         done = self._runner.submit(task).result()
-        return done.metrics if done.ok else None
+        return done.metrics if done.ok else ScoreFailed(done.error, os.path.relpath(task.log_path, self.repo.root))
 
     def _model(self, champion: Record) -> Path | None:
         """The champion's checked `model.joblib` in the cache (fetched when missing)."""

@@ -76,18 +76,53 @@ def scored_split(record: Record) -> str | None:
     return record.inputs.get(f"dataset.{record.spec.get('dataset')}")
 
 
+class ChampionMetrics(dict[str, float]):
+    """Metrics a relative gate compares with, and `note`: where they come from when that
+    is not the champion re-scored on the candidate's test split."""
+
+    def __init__(self, metrics: Mapping[str, float], note: str = "") -> None:
+        super().__init__(metrics)
+        self.note = note
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreFailed:
+    """A champion that could not be re-scored: why, and the log that says more."""
+
+    reason: str
+    log: str = ""
+
+
 def champion_metrics(
     champion: Record | None,
     split: str | None,
-    rescore: Callable[[Record], Mapping[str, float] | None] | None = None,
+    rescore: Callable[[Record], Mapping[str, float] | ScoreFailed | None] | None = None,
 ) -> Mapping[str, float] | None:
     """The champion's metrics on the candidate's test split `split`: its recorded ones
-    when it was scored on the same split, else `rescore(champion)`, else None."""
+    when it was scored on the same split, else `rescore(champion)`. When re-scoring
+    fails (ScoreFailed: e.g. the features changed, so the champion cannot predict the
+    new split), its recorded metrics, with a note saying so and naming the log. None
+    when there is no champion, no way to score it yet (plan time), or its model cannot
+    be had."""
     if champion is None:
         return None
     if split is not None and scored_split(champion) == split:
         return champion.metrics
-    return rescore(champion) if rescore is not None else None
+    if rescore is None:
+        return None
+    scored = rescore(champion)
+    if not isinstance(scored, ScoreFailed):
+        return scored  # None: its model or the split cannot be had; apply blocks, preview says so
+    failure = scored
+    where = f"; log: {failure.log}" if failure.log else ""
+    return ChampionMetrics(
+        champion.metrics,
+        f"the champion could not be re-scored on this test split ({failure.reason}{where}): "
+        + RECORDED,
+    )
+
+
+RECORDED = "compared with its recorded metrics"
 
 
 def bump_part(reference: Record | None, spec: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:

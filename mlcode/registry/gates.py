@@ -91,8 +91,10 @@ def evaluate(
     has_champion: bool,
 ) -> list[GateResult]:
     """Evaluate gates: `metrics` of the candidate (None: not built yet); `champion` the
-    champion's metrics on the candidate's test split (None: unknown or no champion)."""
+    champion's metrics on the candidate's test split (None: unknown or no champion; a
+    `note` attribute on it is carried into each relative gate's result)."""
     items = gates.items() if isinstance(gates, Mapping) else gates
+    source = str(getattr(champion, "note", "") or "")  # recorded metrics stood in
     out = []
     for metric, expr in items:
         gate = parse_gate(metric, expr)
@@ -111,7 +113,8 @@ def evaluate(
             note = "known after the build" if value is None else "champion scored at apply"
             out.append(GateResult(gate, value, threshold, None, note))
         else:
-            out.append(GateResult(gate, value, threshold, _OPS[gate.op](value, threshold)))
+            note = source if gate.relative else ""
+            out.append(GateResult(gate, value, threshold, _OPS[gate.op](value, threshold), note))
     return out
 
 

@@ -21,7 +21,9 @@ from pathlib import Path
 
 from mlcode.address import Address
 from mlcode.registry.decide import (
+    RECORDED,
     Decision,
+    ScoreFailed,
     bump_part,
     champion_metrics,
     decide,
@@ -34,8 +36,8 @@ from mlcode.registry.view import GATE_LINE, Model
 from mlcode.state.types import Record
 
 # (champion record, candidate record) -> the champion's metrics on the candidate's test
-# split, or None when it cannot be scored (its model or the test split is not available)
-Scorer = Callable[[Record, Record], Mapping[str, float] | None]
+# split, or ScoreFailed/None when it cannot be scored (then its recorded metrics serve)
+Scorer = Callable[[Record, Record], Mapping[str, float] | ScoreFailed | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,7 @@ class RegistryOutcome:
     registered: dict[str, str] = field(default_factory=dict)
     moves: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # gates decided on recorded metrics
 
 
 def register_and_promote(
@@ -86,6 +89,10 @@ def register_and_promote(
         if decision.blocked:
             note = decision.blocked_note(str(intent.address), str(intent.stage))
             outcome.blocked.append(note)
+        elif decision.assign:
+            outcome.notes += [
+                f"{intent.address} gate {g}" for g in decision.gates if RECORDED in g.note
+            ]
         fingerprint = intent.record.fingerprint if intent.record else ""
         tags += _tags(name, model, decision, head, clock, fingerprint)
         if decision.register and decision.version:

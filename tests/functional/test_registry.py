@@ -388,3 +388,44 @@ def test_load_fetches_from_the_dvc_remote(project, tmp_path):
     model = mlcode.load("model.m@v1.0.0", start=project.root)
     assert type(model).__name__ == "LogisticRegression"
     assert (project.root / ".dvc/cache/files/md5").is_dir()
+
+
+ADD_COLUMNS = """\
+def add(train, test, n=1):
+    for i in range(n):
+        train, test = train.assign(**{f"extra_{i}": 0.0}), test.assign(**{f"extra_{i}": 0.0})
+    return train, test
+"""
+
+
+def test_champion_that_cannot_predict_the_new_features_is_compared_by_its_record(project):
+    # A derived dataset gains a column: the champion cannot be re-scored on the new
+    # test split (unseen feature names), so the relative gate compares with its
+    # recorded metrics, says so in the gate line and names the scoring log: promoted.
+    project.gen(
+        {
+            "conf/datasets/iris.yaml": project.IRIS,
+            "conf/datasets/feat.yaml": (
+                "from: [iris]\ntarget: target\n"
+                "transform: {_target_: pipelines.features.add, n: 1}\n"
+            ),
+            "conf/estimator/lr.yaml": project.LR,
+            "conf/models/m.yaml": project.model_spec(
+                "lr",
+                dataset="feat",
+                extra="gates: {accuracy: '>= champion - 0.2'}\nstage: production\n",
+            ),
+            "pipelines/__init__.py": "",
+            "pipelines/features.py": ADD_COLUMNS,
+        }
+    )
+    project.commit("specs")
+    project.apply()
+    _edit_commit(project, "n: 1", "n: 2", "conf/datasets/feat.yaml")
+    done = project.run("apply", "--auto-approve")
+    assert done.returncode == 0, project.output(done)
+    assert "compared with its recorded metrics" in done.stdout
+    assert ".mlcode/logs/score-model.m.log" in done.stdout
+    assert gto_show(project)["m"]["stage"] == {"production": "v2.0.0"}
+    tags = project.git("tag", "-l", "-n9", "m#production#*")
+    assert "compared with its recorded metrics" in tags

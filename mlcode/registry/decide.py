@@ -37,6 +37,7 @@ class Decision:
     blocked: bool = False
     unassign: tuple[tuple[str, str], ...] = ()
     deprecate: bool = False
+    rollback: bool = False  # `version` held `assign` before: a return, not a new champion
 
     @property
     def moves(self) -> bool:
@@ -57,12 +58,14 @@ class Decision:
             "to_version": self.version if self.assign else None,
             "gates": [g.to_dict() for g in self.gates],
             "unassign": [{"stage": s, "version": v} for s, v in self.unassign],
+            **({"rollback": True} if self.rollback else {}),
         }
 
     def reasons(self) -> list[str]:
         out = []
         if self.assign:
-            out.append(f"{self.assign}: {self.from_version or '(none)'} -> {self.version}")
+            back = " (rollback)" if self.rollback else ""
+            out.append(f"{self.assign}: {self.from_version or '(none)'} -> {self.version}{back}")
         out += [f"{s}: {v} -> (none)" for s, v in self.unassign if s != self.assign]
         return out
 
@@ -158,13 +161,22 @@ def decide(
     holder = held.get(stage) if stage else None
     if stage is None or holder == version:
         return Decision(version, register, unassign=unassign)
-    champion_metrics = champion(holder) if holder else None
+    rollback = bool(holder and model and version and model.held(version, stage))
+    champion_metrics = champion(holder) if holder and not rollback else None
     results = tuple(evaluate(gates, metrics, champion_metrics, holder is not None))
+    if rollback:
+        # A version that held the stage before was already judged for it: relative
+        # gates do not weigh it against the version being rolled back from.
+        note = f"rollback to {version}, which held {stage} before: not compared with {holder}"
+        results = tuple(
+            GateResult(r.gate, r.value, None, True, note) if r.gate.relative else r
+            for r in results
+        )
     if passed(list(results)) is False:
         return Decision(version, register, None, holder, results, True, unassign)
     if holder:
         unassign = tuple(sorted((*unassign, (stage, holder))))
-    return Decision(version, register, stage, holder, results, False, unassign)
+    return Decision(version, register, stage, holder, results, False, unassign, rollback=rollback)
 
 
 def decide_retire(model: Model | None) -> Decision:

@@ -121,6 +121,15 @@ class Model:
         ]
         return max(found, key=version_key, default=None)
 
+    def held(self, version: str, stage: str) -> bool:
+        """True when `version` was ever assigned `stage` (a return to it is a rollback)."""
+        return any(
+            item.version == version
+            and item.event.parsed.kind is TagKind.ASSIGN
+            and item.event.parsed.stage == stage
+            for item in self.history
+        )
+
     def stages_of(self, version: str) -> list[str]:
         return sorted(s for s, v in self.current_stages().items() if v == version)
 

@@ -429,3 +429,43 @@ def test_champion_that_cannot_predict_the_new_features_is_compared_by_its_record
     assert gto_show(project)["m"]["stage"] == {"production": "v2.0.0"}
     tags = project.git("tag", "-l", "-n9", "m#production#*")
     assert "compared with its recorded metrics" in tags
+
+
+def test_revert_to_a_former_champion_is_a_rollback_past_relative_gates(project):
+    # v1.0.0 (C=0.1) held production; v1.1.0 (C=1.0) took it past `>= champion - 0.01`;
+    # `git revert` brings v1.0.0 back: the plan says rollback, its relative gate is not
+    # weighed against v1.1.0, apply exits 0 and production is v1.0.0 again. An absolute
+    # gate still applies to a rollback.
+    project.gen(
+        {
+            "conf/datasets/iris.yaml": project.IRIS,
+            "conf/estimator/lr.yaml": project.LR.replace("C: 1.0", "C: 0.1"),
+            "conf/models/m.yaml": project.model_spec(
+                "lr", extra="gates: {accuracy: '>= champion - 0.01'}\nstage: production\n"
+            ),
+        }
+    )
+    project.commit("specs")
+    project.apply()
+    change = _edit_commit(project, "C: 0.1", "C: 1.0", "conf/estimator/lr.yaml")
+    project.apply()
+    assert gto_show(project)["m"]["stage"] == {"production": "v1.1.0"}
+    project.git("-c", "user.name=t", "-c", "user.email=t@x", "revert", "--no-edit", change)
+    plan = project.plan()
+    entry = next(c for c in plan["changes"] if c["address"] == "model.m")
+    assert entry["action"] == "reuse" and entry["promotion"]["rollback"] is True
+    assert "production: v1.1.0 -> v1.0.0 (rollback)" in entry["reasons"]
+    assert entry["promotion"]["gates"][0]["ok"] is True
+    done = project.run("apply", "--auto-approve")
+    assert done.returncode == 0, project.output(done)
+    assert gto_show(project)["m"]["stage"] == {"production": "v1.0.0"}
+
+    # An absolute gate the former champion fails still blocks its return.
+    _edit_commit(project, "C: 0.1", "C: 1.0", "conf/estimator/lr.yaml")
+    project.apply()
+    project.replace("conf/models/m.yaml", "'>= champion - 0.01'", "'>= 0.95'")
+    project.replace("conf/estimator/lr.yaml", "C: 1.0", "C: 0.1")
+    project.commit("back to C=0.1 with an absolute gate")
+    done = project.run("apply", "--auto-approve")
+    assert done.returncode == 3, project.output(done)
+    assert gto_show(project)["m"]["stage"] == {"production": "v1.1.0"}

@@ -1304,6 +1304,13 @@ def ci_github(
     return WORKFLOW_PATH
 
 
+def version() -> str | None:
+    """The installed mlcode's version, from the package metadata (None: not installed)."""
+    from mlcode.distribution import installed_version
+
+    return installed_version()
+
+
 def init(start: str | os.PathLike[str] | None = None) -> list[str]:
     """Scaffold a project in the current Git repository; returns what it created."""
     from mlcode.scaffold import scaffold
@@ -1333,4 +1340,5 @@ __all__ = [
     "show",
     "validate",
     "verify",
+    "version",
 ]

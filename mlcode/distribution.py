@@ -30,23 +30,24 @@ class Installed:
 def installed() -> Installed | None:
     """The distribution that installed the `mlcode` import package: `mlcode-iac`, or,
     failing that, whichever distribution provides `mlcode` (an install made before the
-    rename). None when mlcode runs from a source tree that was never installed."""
+    rename). Only what an installer installed counts (it writes INSTALLER): an
+    `*.egg-info` left in a source tree on the path says nothing of where mlcode came
+    from. None when mlcode runs from a source tree that was never installed."""
     from importlib import metadata
 
-    try:
-        dist = metadata.distribution(DISTRIBUTION)
-    except metadata.PackageNotFoundError:
-        names = metadata.packages_distributions().get("mlcode", [])
-        if not names:
-            return None
-        dist = metadata.distribution(names[0])
-    text = dist.read_text("direct_url.json")
-    return Installed(
-        name=dist.metadata["Name"],
-        version=dist.version,
-        direct_url=json.loads(text) if text else None,
-        extras=_installed_extras(dist),
-    )
+    names = [DISTRIBUTION, *metadata.packages_distributions().get("mlcode", [])]
+    for name in dict.fromkeys(names):
+        for dist in metadata.distributions(name=name):
+            if dist.read_text("INSTALLER") is None:
+                continue
+            text = dist.read_text("direct_url.json")
+            return Installed(
+                name=dist.metadata["Name"],
+                version=dist.version,
+                direct_url=json.loads(text) if text else None,
+                extras=_installed_extras(dist),
+            )
+    return None
 
 
 def installed_version() -> str | None:

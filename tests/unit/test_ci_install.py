@@ -164,3 +164,19 @@ def test_a_multi_line_install_step_stays_one_block():
     # A user's --install of several lines stays inside the step's `run: |` block.
     text = github_workflow("main", "pip install a\npip install b  # pinned: x")
     assert "        run: |\n          pip install a\n          pip install b  # pinned: x\n" in text
+
+
+def test_pyproject_names_the_distribution_and_keeps_the_command():
+    # The package is built as mlcode-iac, installs the `mlcode` command, and its own
+    # extras refer to that name (never the index's unrelated `mlcode`).
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())[
+        "project"
+    ]
+    assert pyproject["name"] == DISTRIBUTION
+    assert pyproject["scripts"] == {"mlcode": "mlcode.cli.main:main"}
+    for requirements in pyproject["optional-dependencies"].values():
+        own = [r for r in requirements if r.startswith("mlcode")]
+        assert all(r.startswith(f"{DISTRIBUTION}[") for r in own), own

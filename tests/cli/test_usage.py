@@ -190,3 +190,39 @@ def test_an_answer_other_than_yes_cancels(cli_project, mlcode_cmd):
     assert code == 1, shown
     assert "Error: apply cancelled" in shown and "Traceback" not in shown
     assert not (cli_project.root / "artifacts").exists()
+
+
+SLOW_TRAINER = """\
+import time
+
+
+def fit(estimator, train, target):
+    time.sleep(120)
+    return estimator.fit(train.drop(columns=[target]), train[target])
+"""
+
+
+def test_ctrl_c_during_a_build_exits_130_at_once(cli_project, mlcode_cmd):
+    # Ctrl-C while a build worker trains: the worker is stopped rather than awaited, one
+    # line, exit 130, no traceback from the worker or the fork server; the model's
+    # record is not written and the lock is released.
+    cli_project.write(
+        {
+            **SPECS,
+            "conf/models/iris_lr.yaml": SPECS["conf/models/iris_lr.yaml"]
+            + "train: {_target_: pipelines.slow.fit}\n",
+            "pipelines/__init__.py": "",
+            "pipelines/slow.py": SLOW_TRAINER,
+        }
+    )
+    cli_project.project.commit("slow model")
+    started = time.monotonic()
+    code, shown = _run_in_terminal(
+        cli_project, mlcode_cmd, ["apply", "--auto-approve"], b"\x03", b"model.iris_lr: create"
+    )
+    assert time.monotonic() - started < 60, shown
+    assert code == 130, shown
+    assert shown.rstrip("\n").endswith("^C\nInterrupted."), shown
+    assert "Traceback" not in shown and "internal error" not in shown
+    assert not (cli_project.root / "artifacts/models/iris_lr.dvc").exists()
+    assert "lock" not in cli_project.mlcode("plan").stderr

@@ -7,22 +7,108 @@
     push (branch) -> job `apply`: a protected environment, contents write, one at a
                      time (concurrency group); `mlcode apply --auto-approve --git-push`
 
-Actions are pinned by commit SHA; no `workflow_run`, no `pull_request_target`. Values
+Both jobs install exactly the mlcode that wrote the file (`install_command`: pinned to
+its version or its commit; never the index's unrelated `mlcode`), plus the project's
+own dependency file. Actions are pinned by commit SHA; no `workflow_run`, no
+`pull_request_target`. Values
 from the event never reach a shell through `${{ }}`: they go through `env:`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from mlcode.distribution import DISTRIBUTION, Installed
+from mlcode.errors import MlcodeError
+
 CHECKOUT = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683  # v4.2.2"
 SETUP_PYTHON = "actions/setup-python@a26af69be951a213d495a4c3e4e4022e16d87065  # v5.6.0"
 CACHE = "actions/cache@1bd1e32a3bdc45362d1e726936510720a7c30a57  # v4.2.0"
-DEFAULT_INSTALL = 'python -m pip install "mlcode[s3]"'
+INSTALL_HINT = (
+    'pass the install step yourself: mlcode ci github --install "python -m pip install '
+    f'{DISTRIBUTION}==VERSION -r requirements.txt" (anything pip can install on a runner)'
+)
 WORKFLOW_PATH = ".github/workflows/mlcode.yml"
+
+
+def install_command(found: Installed | None, project_files: Sequence[str] = ()) -> str:
+    """The workflow's install step: exactly the mlcode the user runs, plus the project's
+    own dependencies, in one pip call (one resolution).
+
+    `found` is the installed distribution (PEP 610 `direct_url` None = from an index:
+    pinned to its version; a VCS URL with a commit: that commit; a remote archive: that
+    URL with its hash). `project_files` are the dependency files the repository holds at
+    its root (`requirements.txt`, `pyproject.toml`). Raises MlcodeError, asking for
+    `--install`, where the source cannot be reproduced on a runner: not installed, an
+    editable or local checkout, a local file, a VCS install without a commit."""
+    if found is None:
+        raise MlcodeError("mlcode is not installed as a distribution", INSTALL_HINT)
+    extras = f"[{','.join(found.extras)}]" if found.extras else ""
+    name = DISTRIBUTION
+    direct = found.direct_url
+    if direct is None:
+        if found.name.lower().replace("_", "-") != DISTRIBUTION:
+            raise MlcodeError(
+                f"mlcode is installed as {found.name!r}, a name that on the package index "
+                f"belongs to another project; the distribution is {DISTRIBUTION!r}",
+                INSTALL_HINT,
+            )
+        requirement = f"{name}{extras}=={found.version}"
+    else:
+        requirement = f"{name}{extras} @ {_direct_reference(direct)}"
+    parts = ["python -m pip install", f'"{requirement}"']
+    if "requirements.txt" in project_files:
+        parts.append("-r requirements.txt")
+    if "pyproject.toml" in project_files:
+        parts.append(".")
+    return " ".join(parts)
+
+
+def _direct_reference(direct: dict) -> str:
+    """A PEP 508 URL for a PEP 610 record, or MlcodeError when a runner cannot fetch it."""
+    url = str(direct.get("url", ""))
+    where = urlsplit(url)
+    if where.scheme not in ("http", "https", "ssh", "git") or not where.hostname:
+        what = "an editable checkout" if direct.get("dir_info", {}).get("editable") else url
+        raise MlcodeError(
+            f"mlcode was installed from {what} ({url}), which a CI runner cannot install",
+            INSTALL_HINT,
+        )
+    if where.password:
+        raise MlcodeError(
+            "mlcode was installed from a URL carrying credentials; they must not go into "
+            "the workflow",
+            INSTALL_HINT,
+        )
+    subdirectory = direct.get("subdirectory")
+    vcs = direct.get("vcs_info")
+    if vcs is not None:
+        commit = vcs.get("commit_id")
+        if not commit:
+            raise MlcodeError(
+                f"mlcode was installed from {url} without a recorded commit", INSTALL_HINT
+            )
+        reference = f"{vcs.get('vcs', 'git')}+{url}@{commit}"
+        fragments = []
+    elif "archive_info" in direct:
+        archive = direct["archive_info"]
+        hashes = archive.get("hashes") or {}
+        digest = archive.get("hash") or (f"sha256={hashes['sha256']}" if "sha256" in hashes else "")
+        reference, fragments = url, [digest] if digest else []
+    else:
+        raise MlcodeError(
+            f"mlcode was installed from {url}, which a CI runner cannot install", INSTALL_HINT
+        )
+    if subdirectory:
+        fragments.append(f"subdirectory={subdirectory}")
+    return reference + ("#" + "&".join(fragments) if fragments else "")
 
 
 def _setup_steps(install: str) -> str:
     """Checkout (full history and tags, no persisted credentials), Python, the DVC
     cache, and mlcode: the first steps of both jobs."""
+    install = "\n".join(f"          {line}" for line in install.splitlines())
     return f"""\
       - uses: {CHECKOUT}
         with:
@@ -38,11 +124,12 @@ def _setup_steps(install: str) -> str:
           key: dvc-cache-${{{{ hashFiles('artifacts/**/*.dvc') }}}}
           restore-keys: dvc-cache-
       - name: Install mlcode
-        run: {install}
+        run: |
+{install}
 """
 
 
-def github_workflow(branch: str = "main", install: str = DEFAULT_INSTALL) -> str:
+def github_workflow(branch: str, install: str) -> str:
     """The workflow file's text for a project whose registry branch is `branch`."""
     setup = _setup_steps(install)
     return f"""\

@@ -43,7 +43,7 @@ class LocalRunner:
         ctx.set_forkserver_preload([*PRELOAD, *sorted(set(modules))])
         # The fork server copies os.environ when it starts, and its workers copy it: the
         # build environment is set for that moment only (this process keeps the caller's).
-        with pinned(lifeline.environ_for_child()), _main_hidden():
+        with pinned(lifeline.environ_for_child()), _main_hidden(), _interrupt_ignored():
             forkserver.ensure_running()
         # A worker's parent is the fork server; fork clears the death signal: bind again.
         self._pool = ProcessPoolExecutor(
@@ -61,6 +61,12 @@ class LocalRunner:
 
     def close(self) -> None:
         if self._pool is not None:
+            if isinstance(sys.exc_info()[1], KeyboardInterrupt):
+                # Ctrl-C: the workers ignore it (see start); stop their builds now
+                # rather than wait for them.
+                for process in list(getattr(self._pool, "_processes", {}).values()):
+                    with contextlib.suppress(OSError):
+                        process.kill()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
             _stop_fork_server()
@@ -81,6 +87,25 @@ def _main_hidden() -> Iterator[None]:
     finally:
         for key, value in saved.items():
             setattr(main, key, value)
+
+
+@contextlib.contextmanager
+def _interrupt_ignored() -> Iterator[None]:
+    """Start children with SIGINT ignored: Ctrl-C signals the whole foreground process
+    group, and the fork server (mid-import) and its idle workers would each print a
+    traceback. They inherit the ignored signal across exec; the parent alone handles
+    the interrupt and stops them (close)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _stop_fork_server() -> None:

@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
         Example: mlcode plan --out plan.json && mlcode apply plan.json
         """
         from mlcode import api
-        from mlcode.cli.output import console
+        from mlcode.cli.output import ask, console
         from mlcode.errors import ApplyRefused
         from mlcode.report.text import render_event, render_plan
 
@@ -77,8 +77,7 @@ def register(app: typer.Typer) -> None:
                 raise ApplyRefused(
                     "no terminal to confirm on", "pass --auto-approve to apply without asking"
                 )
-            answer = typer.prompt("\nApply these changes? Only 'yes' is accepted", default="")
-            return answer.strip() == "yes"
+            return ask("\nApply these changes? Only 'yes' is accepted: ").strip() == "yes"
 
         def on_event(event) -> None:
             line = render_event(event)

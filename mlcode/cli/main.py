@@ -1,7 +1,8 @@
 """The `mlcode` entry point: builds the Typer app and maps errors to exit codes once.
 
 Exit codes: 0 ok; 1 error (a clear one-line message, never a traceback unless
-MLCODE_DEBUG=1); 2 changes present (plan --detailed-exitcode only); 3 a promotion blocked by a gate (apply).
+MLCODE_DEBUG=1; a usage error shows the usage line); 2 changes present (plan
+--detailed-exitcode only); 3 a promotion blocked by a gate (apply); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -58,23 +59,42 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (for tests and embedding)."""
-    import click
+    """Run the CLI and return its exit code (for tests and embedding).
 
+    Usage errors (unknown command or option, missing argument, bad value) print the
+    usage line and one error line: exit 1. An interrupt (Ctrl-C anywhere, a prompt
+    included) prints one line: exit 130. Nothing else of click's reaches the user.
+    """
     from mlcode.errors import MlcodeError
 
     debug = os.environ.get("MLCODE_DEBUG") == "1"
+    click_errors = _click_exceptions()
+    # The command is driven directly (not through typer's `main`), so that an interrupt
+    # reaches us as itself: typer's `main` turns it into a silent `Exit(130)`.
+    command = typer.main.get_command(app)
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        value = app(args=argv, prog_name="mlcode", standalone_mode=False)
+        with command.make_context("mlcode", args) as ctx:
+            value = command.invoke(ctx)
         return value if isinstance(value, int) else 0
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:  # --help, --version
         return exc.exit_code
-    except click.ClickException as exc:
+    except click_errors.UsageError as exc:
+        if exc.ctx is None:  # e.g. an option without its value: the parser has no context
+            exc.ctx = _context_for(command, args)
         exc.show()
         return 1
-    except click.exceptions.Abort:
-        print("Aborted.", file=sys.stderr)
+    except click_errors.ClickException as exc:
+        exc.show()
         return 1
+    except typer.Abort as exc:  # a click prompt's Ctrl-C or end of input
+        if isinstance(exc.__context__, EOFError):
+            return _no_answer()
+        return _interrupted()
+    except EOFError:  # end of input at `output.ask`
+        return _no_answer()
+    except KeyboardInterrupt:
+        return _interrupted()
     except MlcodeError as exc:
         if debug:
             import traceback
@@ -84,12 +104,79 @@ def run(argv: list[str] | None = None) -> int:
         if exc.hint:
             print(f"Hint: {exc.hint}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("Interrupted.", file=sys.stderr)
-        return 130
     except Exception as exc:
         if debug:
             raise
         print(f"Error: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         print("Hint: re-run with MLCODE_DEBUG=1 for the traceback", file=sys.stderr)
         return 1
+
+
+def _click_exceptions():
+    """The exceptions module of the click that typer runs on. typer 0.28 bundles its own
+    copy (`typer._click`), whose classes are not those of an installed `click`; older
+    typers use `click` itself. `typer.BadParameter` comes from whichever it is."""
+    return sys.modules[typer.BadParameter.__module__]
+
+
+def _context_for(command, args: list[str]):
+    """The context of the (sub)command that `args` name, parsed leniently, so that an
+    error raised without one still shows that command's usage (None if unresolvable)."""
+    try:
+        ctx = command.make_context("mlcode", list(args), resilient_parsing=True)
+        while True:
+            # click >= 8.2 (and typer's copy) keep them private; older click has no `_`
+            protected = (
+                ctx._protected_args if hasattr(ctx, "_protected_args") else ctx.protected_args
+            )
+            rest = [*protected, *ctx.args]
+            if not rest or not getattr(ctx.command, "commands", None):
+                return ctx
+            name, sub, rest = ctx.command.resolve_command(ctx, rest)
+            if sub is None:
+                return ctx
+            ctx = sub.make_context(name, rest, parent=ctx, resilient_parsing=True)
+    except Exception:
+        return None
+
+
+def _interrupted() -> int:
+    _line_after_prompt()
+    print("Interrupted.", file=sys.stderr)
+    return 130
+
+
+def _no_answer() -> int:
+    _line_after_prompt()
+    print("Aborted: no answer (end of input).", file=sys.stderr)
+    return 1
+
+
+def _line_after_prompt() -> None:
+    # On a terminal the cursor may sit after a prompt or "^C": end that line first.
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from mlcode.api import version
+
+        print(f"mlcode {version() or 'unknown (not installed as a distribution)'}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        is_eager=True,
+        callback=_version,
+        help="Print the installed version and exit.",
+    ),
+) -> None:
+    """Terraform for machine learning: plan and apply datasets and models from specs.
+
+    Example: mlcode plan && mlcode apply
+    """

@@ -347,6 +347,13 @@ class DvcStore:
         self._remote_name = name
         return name
 
+    def remote_url(self) -> str | None:
+        """The URL of the remote in use (None: there is none)."""
+        name = self.remote_name()
+        if name is None:
+            return None
+        return self._open().config.get("remote", {}).get(name, {}).get("url")
+
     def describe_remote(self) -> str:
         name = self.remote_name()
         if name is None:

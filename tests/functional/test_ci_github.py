@@ -163,3 +163,34 @@ def test_pr_job_comments_and_main_job_applies(project, tmp_path):
         "artifact"
     ]["files"]["model.joblib"]
     assert (remote / "files/md5" / model[:2] / model[2:]).is_file()
+
+
+def test_editable_install_is_refused_and_asks_for_install(project):
+    # This test environment runs mlcode from an editable checkout, which a runner cannot
+    # install: `ci github` refuses, says why, asks for --install and writes nothing.
+    project.gen_counted_model()
+    done = project.run("ci", "github")
+    assert done.returncode == 1, project.output(done)
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("Error: mlcode was installed from an editable checkout (file://")
+    assert lines[0].endswith("which a CI runner cannot install"), done.stderr
+    assert lines[1].startswith('Hint: pass the install step yourself: mlcode ci github --install "')
+    assert not (project.root / ".github").exists()
+
+
+def test_install_option_is_the_step_and_a_local_remote_is_warned(project, tmp_path):
+    # --install is written as the install step verbatim; a DVC remote that is a directory
+    # on this machine gets a warning (CI cannot reach it), and the workflow is still valid.
+    remote = tmp_path / "dvc-remote"
+    project.gen_counted_model({"conf/mlcode.yaml": f"remote: {remote}\n"})
+    install = 'python -m pip install "mlcode-iac==0.1.0" -r requirements.txt'
+    done = project.run("ci", "github", "--install", install)
+    assert done.returncode == 0, project.output(done)
+    assert done.stderr.startswith(
+        f"Warning: the DVC remote {remote} is a directory on this machine"
+    )
+    assert f"Install step: {install}\n" in done.stdout
+    workflow = yaml.safe_load((project.root / ".github/workflows/mlcode.yml").read_text())
+    for job in ("preview", "apply"):
+        steps = {step.get("name"): step for step in workflow["jobs"][job]["steps"]}
+        assert steps["Install mlcode"]["run"] == install + "\n"

@@ -140,20 +140,21 @@ def _check_frames(train: Any, test: Any, target: str) -> None:
 
 
 def _check_stratify(labels: Any, target: str, file: str) -> None:
-    """Stratifying needs class labels; a float target (a regression) has none, and
-    scikit-learn's own message lists every distinct value as a 'class'."""
+    """Stratifying needs class labels with two rows or more each. A float target (a
+    regression) has none, and scikit-learn's own message lists every value as a class;
+    whole-number floats with every value repeated (0.0/1.0 read from a CSV) are labels."""
     import pandas as pd
 
-    if pd.api.types.is_float_dtype(labels.dtype) and not (labels.dropna() % 1 == 0).all():
+    counts = labels.value_counts()
+    rare = int((counts < 2).sum())
+    if pd.api.types.is_float_dtype(labels.dtype) and (rare or not (labels.dropna() % 1 == 0).all()):
         raise ValueError(
             f"{file}: split.stratify: stratify needs a class label: target {target!r} has "
             f"{labels.nunique()} distinct float values; remove 'stratify: true'"
         )
-    counts = labels.value_counts()
-    if len(counts) and counts.min() < 2:
-        rare = counts[counts < 2].index[:3].tolist()
+    if rare:
         raise ValueError(
             f"{file}: split.stratify: stratify needs at least 2 rows per class of "
-            f"{target!r}; {int((counts < 2).sum())} classes have one (e.g. {rare}); "
+            f"{target!r}; {rare} classes have one (e.g. {counts[counts < 2].index[:3].tolist()}); "
             "remove 'stratify: true' or merge rare classes"
         )

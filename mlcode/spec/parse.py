@@ -280,6 +280,8 @@ def _split(value: Any, out: _Collector) -> Split:
         test_size = 0.25
     elif isinstance(test_size, float) and not 0 < test_size < 1:
         out.add("split.test_size", "a fraction must lie strictly between 0 and 1")
+    elif isinstance(test_size, int) and test_size < 1:
+        out.add("split.test_size", "a row count must be at least 1")
     seed = value.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         out.add("split.seed", "must be an integer")
@@ -315,4 +317,8 @@ def _code(value: Any, root: Path, out: _Collector) -> None:
     if value is None:
         return
     for i, item in enumerate(_str_list(value, "code", out)):
-        _repo_path(item, f"code[{i}]", root, out, must_exist=False)
+        rel = _repo_path(item, f"code[{i}]", root, out, must_exist=False)
+        # A path that does not exist (a typo) would leave the real file out of the
+        # fingerprint without a word.
+        if rel is not None and not (root / rel).exists():
+            out.add(f"code[{i}]", f"path {item!r} does not exist (a file or folder)")

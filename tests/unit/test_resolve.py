@@ -234,3 +234,19 @@ def test_stratify_must_be_a_boolean(root: Path):
     assert [(p.key, p.message) for p in info.value.problems] == [
         ("split.stratify", "must be true or false")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        pytest.param("code: [pipelines/helprs.py]\n", "code[0]", "does not exist", id="code-typo"),
+        pytest.param("split: {test_size: 0}\n", "split.test_size", "at least 1", id="zero-rows"),
+    ],
+)
+def test_dataset_keys_that_would_be_ignored_are_refused(root: Path, text, key, words):
+    # A `code:` path that does not exist and a test split of no rows are spec errors.
+    write(root, {"conf/datasets/wine.yaml": FILES["conf/datasets/wine.yaml"] + text})
+    with pytest.raises(SpecError) as info:
+        load_project(root)
+    assert [(p.file, p.key) for p in info.value.problems] == [("conf/datasets/wine.yaml", key)]
+    assert words in info.value.problems[0].message

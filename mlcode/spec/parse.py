@@ -283,8 +283,11 @@ def _split(value: Any, out: _Collector) -> Split:
     elif isinstance(test_size, int) and test_size < 1:
         out.add("split.test_size", "a row count must be at least 1")
     seed = value.get("seed", 0)
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed < 2**32:
-        out.add("split.seed", "must be an integer from 0 to 2**32 - 1 (scikit-learn's range)")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        out.add("split.seed", "must be an integer")
+        seed = 0
+    elif not 0 <= seed < 2**32:
+        out.add("split.seed", "must lie from 0 to 2**32 - 1 (scikit-learn's range)")
         seed = 0
     stratify = value.get("stratify", False)
     if not isinstance(stratify, bool):

@@ -241,7 +241,7 @@ def test_stratify_must_be_a_boolean(root: Path):
     [
         pytest.param("code: [pipelines/helprs.py]\n", "code[0]", "does not exist", id="code-typo"),
         pytest.param("split: {test_size: 0}\n", "split.test_size", "at least 1", id="zero-rows"),
-        pytest.param("split: {seed: -1}\n", "split.seed", "from 0 to", id="negative-seed"),
+        pytest.param("split: {seed: -1}\n", "split.seed", "from 0 to 2**32", id="negative-seed"),
     ],
 )
 def test_dataset_keys_that_would_be_ignored_are_refused(root: Path, text, key, words):

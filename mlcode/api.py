@@ -427,6 +427,7 @@ def _registry_step(
     ignore: frozenset[str] = frozenset(),
 ) -> None:
     """Step 5: on the registry branch with a clean tree, tag versions and stages."""
+    from mlcode.registry.observe import covered_files
     from mlcode.registry.promote import register_and_promote
     from mlcode.vcs import current_branch, head_commit, uncommitted_inputs
 
@@ -438,7 +439,7 @@ def _registry_step(
     if here != branch:
         done.notes.append(f"registration waits for branch {branch} (HEAD is on {here})")
         return
-    dirty = uncommitted_inputs(repo.root, ignore)
+    dirty = uncommitted_inputs(repo.root, covered_files(outcome.observed.facts.values()), ignore)
     if dirty:
         done.notes.append(f"registration waits for a clean tree (uncommitted: {dirty[0]})")
         return

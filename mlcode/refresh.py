@@ -20,7 +20,7 @@ from mlcode.fsutil import read_json, write_json
 from mlcode.graph.dag import DAG
 from mlcode.hashcache import HashCache
 from mlcode.plan.types import ArtifactState, Facts, Observed
-from mlcode.registry.observe import observe_registry
+from mlcode.registry.observe import covered_files, observe_registry
 from mlcode.spec import codescan
 from mlcode.spec.codescan import scan
 from mlcode.spec.resolve import Project
@@ -67,7 +67,13 @@ class Refresher:
             )
         self.save()
         names = [a.name for a in (*project.resources, *records) if a.kind is Kind.MODEL]
-        registry = observe_registry(self.root, project.settings.registry_branch, names, self.reuse)
+        registry = observe_registry(
+            self.root,
+            project.settings.registry_branch,
+            names,
+            self.reuse,
+            covered_files(facts.values()),
+        )
         return Observed(records, facts, self.reuse, head_commit(self.root), registry)
 
     def artifact_state(self, record: Record) -> ArtifactState:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 from mlcode.errors import GitError
@@ -183,17 +184,23 @@ def _status(root: Path, *args: str) -> list[str]:
     return sorted({entry[3:] for entry in out.split("\0") if entry})
 
 
-def uncommitted_inputs(root: Path, ignore: frozenset[str] = frozenset()) -> list[str]:
-    """Uncommitted changes that keep registration waiting: all but what is under
-    `artifacts/` (state records and `.gitignore`s, which apply commits itself, and
-    artifact files, which a killed apply may have published before ignoring them),
-    bytecode, and `ignore`."""
+def uncommitted_inputs(
+    root: Path, covered: Iterable[str] | None = None, ignore: frozenset[str] = frozenset()
+) -> list[str]:
+    """Uncommitted changes that keep registration waiting: those of the files the
+    fingerprints cover (`covered`: spec and group files, settings, code, sources; every
+    file under `conf/` counts too), or, when `covered` is None, of any file but what is
+    under `artifacts/` (state records and `.gitignore`s, which apply commits itself, and
+    artifact files, which a killed apply may have published before ignoring them).
+    Bytecode and `ignore` never count. An unrelated untracked notebook does not block."""
+    wanted = None if covered is None else set(covered)
     return [
         p
         for p in dirty_paths(root)
         if not p.startswith("artifacts/")
         and "__pycache__/" not in p  # bytecode of the project's own modules
         and p not in ignore
+        and (wanted is None or p in wanted or p.startswith("conf/"))
     ]
 
 

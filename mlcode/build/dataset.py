@@ -22,6 +22,8 @@ def build_dataset(task: BuildTask) -> None:
     target = spec.get("target", "target")
     if spec.get("from") is not None:
         names = [spec["from"]] if isinstance(spec["from"], str) else list(spec["from"])
+        if spec.get("target") is None:
+            target = _inherited_target(task, names)
         trains = [pd.read_parquet(Path(task.upstream[n]) / "train.parquet") for n in names]
         tests = [pd.read_parquet(Path(task.upstream[n]) / "test.parquet") for n in names]
         train, test = (
@@ -34,7 +36,7 @@ def build_dataset(task: BuildTask) -> None:
         _check_frames(train, test, target)
     else:
         frame = _load(spec, Path(task.root), target)
-        train, test = _split(frame, target, spec.get("split") or {})
+        train, test = _split(frame, target, spec.get("split") or {}, _spec_file(task))
     train.to_parquet(out / "train.parquet", index=False)
     test.to_parquet(out / "test.parquet", index=False)
     schema = {
@@ -90,10 +92,32 @@ def to_frame(obj: Any, target: str):
     )
 
 
-def _split(frame, target: str, split: dict[str, Any]):
+def _spec_file(task: BuildTask) -> str:
+    return f"conf/datasets/{task.address.partition('.')[2]}.yaml"
+
+
+def _inherited_target(task: BuildTask, names: list[str]) -> str:
+    """A derived dataset that sets no `target` keeps its upstreams' label column (read
+    from their `schema.json`, which their artifact hashes, and so the fingerprint, cover)."""
+    found = {}
+    for name in names:
+        schema = json.loads((Path(task.upstream[name]) / "schema.json").read_text())
+        found[name] = str(schema.get("target", "target"))
+    if len(set(found.values())) > 1:
+        listed = ", ".join(f"{n}: {t!r}" for n, t in found.items())
+        raise ValueError(
+            f"{_spec_file(task)}: target: the upstream datasets have different targets "
+            f"({listed}); set 'target:' to the label column"
+        )
+    return next(iter(found.values()))
+
+
+def _split(frame, target: str, split: dict[str, Any], file: str = "the dataset spec"):
     from sklearn.model_selection import train_test_split
 
     stratify = frame[target] if split.get("stratify") else None
+    if stratify is not None:
+        _check_stratify(stratify, target, file)
     train, test = train_test_split(
         frame,
         test_size=split.get("test_size", 0.25),
@@ -113,3 +137,24 @@ def _check_frames(train: Any, test: Any, target: str) -> None:
             )
         if target not in frame.columns:
             raise ValueError(f"the transform dropped the target column {target!r} from {name}")
+
+
+def _check_stratify(labels: Any, target: str, file: str) -> None:
+    """Stratifying needs class labels with two rows or more each. A float target (a
+    regression) has none, and scikit-learn's own message lists every value as a class;
+    whole-number floats with every value repeated (0.0/1.0 read from a CSV) are labels."""
+    import pandas as pd
+
+    counts = labels.value_counts()
+    rare = int((counts < 2).sum())
+    if pd.api.types.is_float_dtype(labels.dtype) and (rare or not (labels.dropna() % 1 == 0).all()):
+        raise ValueError(
+            f"{file}: split.stratify: stratify needs a class label: target {target!r} has "
+            f"{labels.nunique()} distinct float values; remove 'stratify: true'"
+        )
+    if rare:
+        raise ValueError(
+            f"{file}: split.stratify: stratify needs at least 2 rows per class of "
+            f"{target!r}; {rare} classes have one (e.g. {counts[counts < 2].index[:3].tolist()}); "
+            "remove 'stratify: true' or merge rare classes"
+        )

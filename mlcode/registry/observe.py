@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from mlcode.plan.types import RegistryFacts, ReuseLookup
+from mlcode.plan.types import Facts, RegistryFacts, ReuseLookup
 from mlcode.registry.gittags import read_registry, read_version_records
 from mlcode.registry.view import RegistryView
 from mlcode.state.types import Record
@@ -20,11 +20,16 @@ from mlcode.vcs import current_branch, uncommitted_inputs
 
 
 def observe_registry(
-    root: Path, branch: str, names: Iterable[str], reuse: ReuseLookup
+    root: Path,
+    branch: str,
+    names: Iterable[str],
+    reuse: ReuseLookup,
+    covered: Iterable[str] | None = None,
 ) -> RegistryFacts:
     """The registry as seen from `root`. Versions registered without a fingerprint in
     their message (by `gto register`) of the models in `names` get it from their record
-    now; other records are read when the planner asks for them."""
+    now; other records are read when the planner asks for them. Registration waits for
+    uncommitted changes only in `covered` (see `covered_files`) and under `conf/`."""
     view = read_registry(root)
     wanted = set(names)
     unnamed = [
@@ -40,12 +45,22 @@ def observe_registry(
     if here != branch:
         waits = f"branch {branch} (HEAD is on {here or 'a detached commit'})"
         return RegistryFacts(view, branch, False, records, waits)
-    dirty = uncommitted_inputs(root)
+    dirty = uncommitted_inputs(root, covered)
     if dirty:
         more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
         waits = f"a clean tree (uncommitted: {dirty[0]}{more})"
         return RegistryFacts(view, branch, False, records, waits)
     return RegistryFacts(view, branch, True, records)
+
+
+def covered_files(facts: Iterable[Facts]) -> set[str]:
+    """The repo files the fingerprints read besides `conf/`: code (scanned modules and
+    `code:` paths) and `source:` files. Registration waits for changes to these only."""
+    out: set[str] = set()
+    for fact in facts:
+        out.update(fact.code)
+        out.update(fact.sources)
+    return out
 
 
 class VersionRecords:

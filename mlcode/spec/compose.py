@@ -11,6 +11,7 @@ plans, records or caches and a missing variable does not break a plan.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -100,14 +101,22 @@ class Composer:
         try:
             repo = self._repos[plural]
             parsed = self._parser.parse_overrides(list(overrides))
+            _refuse_sweeps(parsed, rel)
             defaults = create_defaults_list(
                 repo, name, parsed, prepend_hydra=False, skip_missing=False
             )
             files = [self._file_of(plural, d.config_path) for d in defaults.defaults]
             cfg = loader._compose_config_from_defaults_list(defaults=defaults.defaults, repo=repo)
+            _refuse_absent_keys(defaults.config_overrides, cfg, rel)
+            if defaults.config_overrides:
+                # The spec's own config object is the one the caching repository holds:
+                # an override applied to it in place would reach the next compose.
+                cfg = copy.deepcopy(cfg)
             ConfigLoaderImpl._apply_overrides_to_config(defaults.config_overrides, cfg)
             with _env_kept_unresolved():
                 data = _unmark(OmegaConf.to_container(cfg, resolve=True))
+        except ComposeFailed:
+            raise
         except OmegaConfBaseException as exc:
             key = getattr(exc, "full_key", "") or ""
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -118,6 +127,61 @@ class Composer:
         if not isinstance(data, dict):
             raise ComposeFailed(SpecProblem(rel, "", "a spec must be a mapping"))
         return Composed(data=data, files=tuple(dict.fromkeys(files)), env=env_references(data))
+
+
+def _refuse_sweeps(parsed: list[Any], rel: str) -> None:
+    """A what-if is one value per key: Hydra's sweep syntax (`x=1,2`, `choice(...)`,
+    `range(...)`, `interval(...)`, `glob(...)`) would otherwise plan as something else."""
+    for override in parsed:
+        if override.is_sweep_override():
+            raise ComposeFailed(
+                SpecProblem(
+                    rel,
+                    override.key_or_group,
+                    f"override {override.input_line!r}: sweeps are not supported: "
+                    "run one what-if per value",
+                )
+            )
+
+
+def _refuse_absent_keys(overrides: list[Any], cfg: Any, rel: str) -> None:
+    """Changing or deleting a key the composed spec lacks is a typo until shown
+    otherwise: Hydra adds it silently outside struct mode. `+key=value` adds a key."""
+    for override in overrides:
+        if override.package is not None or override.is_add() or override.is_force_add():
+            continue  # Hydra itself rejects a group override of an unknown group
+        key = override.key_or_group
+        if _has_key(cfg, key):
+            continue
+        if override.is_delete():
+            message = f"override {override.input_line!r}: the spec has no key {key!r} to delete"
+        else:
+            message = (
+                f"override {override.input_line!r}: the spec has no key {key!r} "
+                f"(a typo? to add a new key write +{override.input_line})"
+            )
+        raise ComposeFailed(SpecProblem(rel, key, message))
+
+
+def _has_key(cfg: Any, key: str) -> bool:
+    """Whether the dotted `key` exists in `cfg`, read without resolving interpolations
+    (a `${oc.env:...}` value must not be resolved at plan time)."""
+    from omegaconf import DictConfig, ListConfig
+
+    node = cfg
+    for part in key.split("."):
+        if isinstance(node, DictConfig):
+            node = node._get_node(part, throw_on_missing_key=False)
+        elif isinstance(node, ListConfig):
+            if not part.isdigit() or int(part) >= len(node):
+                return False
+            node = node._get_node(int(part))
+        else:
+            # A value under which the key goes on: only an interpolation may hold more.
+            return bool(node is not None and node._is_interpolation())
+        if node is None:
+            return False
+    return True
 
 
 def _blame(files: list[str], fallback: str) -> str:

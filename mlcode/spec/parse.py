@@ -12,6 +12,7 @@ from typing import Any
 
 from mlcode.address import NAME_RE
 from mlcode.errors import SpecProblem
+from mlcode.spec.scorers import SCORER_NAMES, unknown_metric_hint
 from mlcode.spec.types import DOC_KEYS, DatasetSpec, ModelSpec, Settings, Split
 
 DATASET_KEYS = frozenset({"loader", "source", "from", "transform", "target", "split", "code"})
@@ -32,59 +33,101 @@ class _Collector:
 
 
 def parse_settings(data: Any, file: str) -> tuple[Settings, list[SpecProblem]]:
-    """Validate `conf/mlcode.yaml` data (None = an absent file: all defaults)."""
+    """Validate `conf/mlcode.yaml` data (None = an absent file: all defaults). Every key
+    is honoured or reported: an executor that does not exist yet is an error, not a
+    silent local build."""
     out = _Collector(file)
     if data is None:
         return Settings(), []
     if not isinstance(data, dict):
         out.add("", "must be a mapping")
         return Settings(), out.problems
-    for key in sorted(set(data) - SETTINGS_KEYS):
-        out.add(str(key), f"unknown key (allowed: {', '.join(sorted(SETTINGS_KEYS))})")
+    for key in sorted(set(map(str, data)) - SETTINGS_KEYS):
+        out.add(key, f"unknown key (allowed: {', '.join(sorted(SETTINGS_KEYS))})")
     defaults = Settings()
-    stages = _str_list(data.get("stages", list(defaults.stages)), "stages", out)
-    registry = data.get("registry", {}) or {}
-    branch = defaults.registry_branch
-    if not isinstance(registry, dict) or set(registry) - {"branch"}:
-        out.add("registry", "must be a mapping with only the key 'branch'")
-    elif registry.get("branch") is not None:
-        branch = str(registry["branch"])
-    executor = data.get("executor", {}) or {}
-    kind, jobs, address = defaults.executor, defaults.jobs, None
-    if isinstance(executor, str):
-        kind = executor
-    elif isinstance(executor, dict):
-        kind = str(executor.get("kind", kind))
-        jobs = executor.get("jobs", jobs)
-        address = executor.get("address")
-        for key in sorted(set(executor) - {"kind", "jobs", "address"}):
-            out.add(f"executor.{key}", "unknown key (allowed: kind, jobs, address)")
-    else:
-        out.add("executor", "must be 'local', 'dask' or a mapping")
-    if kind not in ("local", "dask"):
-        out.add("executor.kind", f"unknown executor {kind!r} (allowed: local, dask)")
-    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
-        out.add("executor.jobs", "must be a whole number >= 0 (0 = one per core)")
-        jobs = 0
+    stages = _stages(data.get("stages", list(defaults.stages)), out)
+    branch = _registry_branch(data.get("registry", {}), defaults.registry_branch, out)
+    kind, jobs = _executor(data.get("executor", {}), defaults, out)
     remote = data.get("remote")
-    if remote is not None and not isinstance(remote, str):
-        out.add("remote", "must be a DVC remote name or URL")
+    if remote is not None and (not isinstance(remote, str) or not remote.strip()):
+        out.add("remote", "must be a DVC remote name or URL (leave it out for DVC's default)")
         remote = None
-    allowed = _str_list(
+    allowed = _names(
         data.get("allowed_targets", list(defaults.allowed_targets)), "allowed_targets", out
     )
-    env = _str_list(data.get("env", list(defaults.env)), "env", out)
+    env = _names(data.get("env", list(defaults.env)), "env", out)
     settings = Settings(
         stages=tuple(stages),
         remote=remote,
         registry_branch=branch,
         executor=kind,
         jobs=jobs,
-        dask_address=str(address) if address else None,
         allowed_targets=tuple(allowed),
         env=tuple(env),
     )
     return settings, out.problems
+
+
+def _stages(value: Any, out: _Collector) -> list[str]:
+    stages = _str_list(value, "stages", out)
+    for i, stage in enumerate(stages):
+        if not NAME_RE.match(stage):
+            out.add(f"stages[{i}]", f"{stage!r} is not a stage name ([A-Za-z0-9][A-Za-z0-9_-]*)")
+    if len(set(stages)) != len(stages):
+        out.add("stages", "lists a stage twice")
+    return stages
+
+
+def _registry_branch(value: Any, default: str, out: _Collector) -> str:
+    if value is None:
+        return default
+    if not isinstance(value, dict):
+        out.add("registry", "must be a mapping like {branch: main}")
+        return default
+    for key in sorted(set(map(str, value)) - {"branch"}):
+        out.add(f"registry.{key}", "unknown key (allowed: branch)")
+    branch = value.get("branch", default)
+    if not isinstance(branch, str) or not branch.strip():
+        out.add("registry.branch", "must be a branch name, e.g. main")
+        return default
+    return branch
+
+
+def _executor(value: Any, defaults: Settings, out: _Collector) -> tuple[str, int]:
+    """(kind, jobs). Only the local executor exists: any other kind is reported rather
+    than quietly building locally."""
+    if value is None:
+        return defaults.executor, defaults.jobs
+    if isinstance(value, str):
+        value = {"kind": value}
+    if not isinstance(value, dict):
+        out.add("executor", "must be a mapping like {kind: local, jobs: 4}")
+        return defaults.executor, defaults.jobs
+    for key in sorted(set(map(str, value)) - {"kind", "jobs", "address"}):
+        out.add(f"executor.{key}", "unknown key (allowed: kind, jobs, address)")
+    kind = value.get("kind", defaults.executor)
+    if kind == "dask":
+        out.add(
+            "executor.kind",
+            "the dask executor is not available yet: use 'local' (or leave 'executor' out)",
+        )
+    elif kind != "local":
+        out.add("executor.kind", f"unknown executor {kind!r} (available: local)")
+    if "address" in value:
+        out.add("executor.address", "only a dask executor takes an address (not available yet)")
+    jobs = value.get("jobs", defaults.jobs)
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 0:
+        out.add("executor.jobs", "must be a whole number >= 0 (0 = one per core)")
+        jobs = defaults.jobs
+    return "local", jobs
+
+
+def _names(value: Any, key: str, out: _Collector) -> list[str]:
+    names = _str_list(value, key, out)
+    for i, name in enumerate(names):
+        if not name.strip():
+            out.add(f"{key}[{i}]", "must not be empty")
+    return names
 
 
 def parse_dataset(
@@ -143,6 +186,11 @@ def parse_model(
     estimator = _callable(data.get("estimator"), "estimator", out, required=True)
     train = _callable(data.get("train"), "train", out)
     metrics = _str_list(data.get("metrics", []) or [], "metrics", out)
+    for i, metric in enumerate(metrics):
+        if metric not in SCORER_NAMES:
+            out.add(f"metrics[{i}]", f"unknown metric {metric!r}: {unknown_metric_hint(metric)}")
+    if len(set(metrics)) != len(metrics):
+        out.add("metrics", "lists a metric twice")
     gates_raw = data.get("gates", {}) or {}
     gates: list[tuple[str, str]] = []
     if not isinstance(gates_raw, dict):
@@ -232,11 +280,19 @@ def _split(value: Any, out: _Collector) -> Split:
         test_size = 0.25
     elif isinstance(test_size, float) and not 0 < test_size < 1:
         out.add("split.test_size", "a fraction must lie strictly between 0 and 1")
+    elif isinstance(test_size, int) and test_size < 1:
+        out.add("split.test_size", "a row count must be at least 1")
     seed = value.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
         out.add("split.seed", "must be an integer")
         seed = 0
-    stratify = bool(value.get("stratify", False))
+    elif not 0 <= seed < 2**32:
+        out.add("split.seed", "must lie from 0 to 2**32 - 1 (scikit-learn's range)")
+        seed = 0
+    stratify = value.get("stratify", False)
+    if not isinstance(stratify, bool):
+        out.add("split.stratify", "must be true or false")
+        stratify = False
     return Split(test_size=test_size, seed=seed, stratify=stratify)
 
 
@@ -264,4 +320,8 @@ def _code(value: Any, root: Path, out: _Collector) -> None:
     if value is None:
         return
     for i, item in enumerate(_str_list(value, "code", out)):
-        _repo_path(item, f"code[{i}]", root, out, must_exist=False)
+        rel = _repo_path(item, f"code[{i}]", root, out, must_exist=False)
+        # A path that does not exist (a typo) would leave the real file out of the
+        # fingerprint without a word.
+        if rel is not None and not (root / rel).exists():
+            out.add(f"code[{i}]", f"path {item!r} does not exist (a file or folder)")

@@ -93,6 +93,25 @@ CASES = {
         "conf/datasets/bad.yaml",
         ["source", "../outside.csv"],
     ),
+    # settings that were accepted and then ignored (a local build instead of Dask)
+    "executor_dask": (
+        {"conf/mlcode.yaml": "executor: {kind: dask, address: 'tcp://127.0.0.1:8786'}\n"},
+        "conf/mlcode.yaml",
+        ["executor.kind", "not available yet", "executor.address"],
+    ),
+    "remote_empty": (
+        {"conf/mlcode.yaml": "remote: ''\n"},
+        "conf/mlcode.yaml",
+        ["remote", "DVC remote name or URL"],
+    ),
+    "metric_typo": (
+        {
+            "conf/models/bad.yaml": "dataset: iris\nmetrics: [roc_aux]\n"
+            + "estimator: {_target_: sklearn.linear_model.LogisticRegression}\n"
+        },
+        "conf/models/bad.yaml",
+        ["metrics[0]", "unknown metric 'roc_aux'", "did you mean 'roc_auc'"],
+    ),
 }
 
 
@@ -192,3 +211,52 @@ def test_allowed_targets_come_from_the_registry_branch(project):
     assert done.returncode == 1, project.output(done)
     assert "'shutil.copyfile' is not allowed (allowed_targets on main: sklearn)" in done.stderr
     assert project.run("plan").returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "words"),
+    [
+        pytest.param("model.good:estimator.C=0.1,1.0", "estimator.C", "sweeps", id="sweep"),
+        pytest.param("model.good:estimator.C=choice(0.1,1)", "estimator.C", "sweeps", id="choice"),
+        pytest.param(
+            "model.good:estimator.max_iters=1000",
+            "estimator.max_iters",
+            "+estimator.max_iters=1000",
+            id="absent-key",
+        ),
+        pytest.param("model.good:~estimator.tol", "estimator.tol", "no key", id="delete-absent"),
+    ],
+)
+def test_override_that_would_be_ignored_fails_plan(project, override, key, words):
+    # A sweep or a typo'd key in a what-if fails plan naming the spec file and key,
+    # instead of planning "No changes" or failing only at build.
+    _good(project)
+    project.commit("specs")
+    done = project.run("plan", override)
+    text = done.stdout + done.stderr
+    assert done.returncode == 1, project.output(done)
+    assert f"conf/models/good.yaml: {key}:" in text, project.output(done)
+    assert words in text, project.output(done)
+    assert "Traceback" not in text
+
+
+def test_stratify_on_a_regression_target_fails_in_one_line(project):
+    # `stratify: true` on a float target: one line naming the file, key and the number
+    # of distinct values, not scikit-learn's list of every value as a "class".
+    project.gen(
+        {
+            "conf/datasets/diabetes.yaml": (
+                "loader: {_target_: sklearn.datasets.load_diabetes, as_frame: true}\n"
+                "target: target\nsplit: {test_size: 0.25, seed: 0, stratify: true}\n"
+            )
+        }
+    )
+    project.commit("specs")
+    done = project.run("apply", "--auto-approve")
+    text = done.stdout + done.stderr
+    assert done.returncode == 1, project.output(done)
+    assert (
+        "conf/datasets/diabetes.yaml: split.stratify: stratify needs a class label: "
+        "target 'target' has 214 distinct float values"
+    ) in text, project.output(done)
+    assert "least populated class" not in text

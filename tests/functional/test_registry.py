@@ -233,14 +233,34 @@ def test_feature_branch_registers_nothing_until_merged(project):
 
 
 def test_dirty_tree_defers_registration(project):
-    # Uncommitted spec edits keep registration waiting (apply still builds and records).
+    # An uncommitted edit of the trainer (code the fingerprint covers) keeps registration
+    # waiting and the note names the file (apply still builds and records).
     _setup(project)
-    project.gen({"notes.txt": "uncommitted\n"})
+    project.replace("pipelines/train.py", "def fit(", "# edited\ndef fit(")
     done = project.apply()
-    assert "registration waits for a clean tree (uncommitted: notes.txt)" in done.stdout
+    assert "registration waits for a clean tree (uncommitted: pipelines/train.py)" in done.stdout
     assert project.git("tag", "-l") == ""
-    (project.root / "notes.txt").unlink()
+    project.commit("trainer edit")
     assert project.actions(project.plan())["model.m"] == "register"
+
+
+def test_unrelated_untracked_file_does_not_block_registration(project):
+    # An untracked notebook at the root (no spec reads it) does not stop registration.
+    _setup(project)
+    project.gen({"analysis.ipynb": "{}\n", "scratch/notes.txt": "todo\n"})
+    done = project.apply()
+    assert "registration waits" not in done.stdout, project.output(done)
+    assert project.git("tag", "-l").split() == ["m#production#1", "m@v1.0.0"]
+    assert project.actions(project.plan())["model.m"] == "noop"
+
+
+def test_untracked_spec_group_file_blocks_registration(project):
+    # A new, uncommitted group file under conf/ is an input: registration waits for it.
+    _setup(project)
+    project.gen({"conf/estimator/gbm.yaml": "_target_: sklearn.tree.DecisionTreeClassifier\n"})
+    done = project.apply()
+    assert "(uncommitted: conf/estimator/gbm.yaml)" in done.stdout, project.output(done)
+    assert project.git("tag", "-l") == ""
 
 
 def _gto(project, *args: str, when: str) -> None:

@@ -148,3 +148,106 @@ def test_override_of_one_spec_does_not_leak_into_another(root: Path):
     twin = project.resources[Address(Kind.MODEL, "twin")].spec["estimator"]
     assert project.resources[RF].spec["estimator"]["n_estimators"] == 7
     assert twin["n_estimators"] == 100
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "words"),
+    [
+        pytest.param("estimator.max_depth=2,4", "estimator.max_depth", "sweeps", id="comma-sweep"),
+        pytest.param(
+            "estimator.max_depth=choice(2,4)", "estimator.max_depth", "sweeps", id="choice"
+        ),
+        pytest.param("estimator.max_depth=range(2,5)", "estimator.max_depth", "sweeps", id="range"),
+        pytest.param("estimator=rf,gbm", "estimator", "sweeps", id="group-sweep"),
+        pytest.param(
+            "estimator.max_iters=1000",
+            "estimator.max_iters",
+            "+estimator.max_iters=1000",
+            id="absent-key-typo",
+        ),
+        pytest.param("~estimator.nope", "estimator.nope", "no key", id="delete-absent-key"),
+        pytest.param("metrics.3=f1", "metrics.3", "no key", id="list-index-out-of-range"),
+    ],
+)
+def test_overrides_that_would_be_ignored_are_refused(root: Path, override, key, words):
+    # A sweep, a change of an absent key or a deletion of one is an error naming the
+    # spec file and key, not a what-if that silently plans something else.
+    with pytest.raises(SpecError) as info:
+        load_project(root, {RF: (override,)})
+    [problem] = info.value.problems
+    assert (problem.file, problem.key) == ("conf/models/rf.yaml", key)
+    assert words in problem.message
+
+
+@pytest.mark.parametrize(
+    ("override", "key", "value"),
+    [
+        pytest.param("+estimator.max_leaf_nodes=8", "max_leaf_nodes", 8, id="add-new-key"),
+        pytest.param("++estimator.n_estimators=5", "n_estimators", 5, id="force-add"),
+        pytest.param("~estimator.n_estimators", "n_estimators", None, id="delete"),
+    ],
+)
+def test_overrides_that_add_or_delete_keys_still_work(root: Path, override, key, value):
+    # Hydra's own grammar for new keys and deletions is honoured.
+    spec = load_project(root, {RF: (override,)}).resources[RF].spec["estimator"]
+    assert spec.get(key) == value
+
+
+def test_an_override_does_not_stay_in_the_composer(root: Path):
+    # Composing a spec again after a what-if gives the spec as written.
+    from mlcode.spec.compose import Composer
+
+    composer = Composer(root)
+    changed = composer.compose("models", "rf", ("dataset=other", "~metrics"))
+    again = composer.compose("models", "rf")
+    assert changed.data["dataset"] == "other" and "metrics" not in changed.data
+    assert again.data["dataset"] == "wine" and again.data["metrics"] == ["accuracy"]
+
+
+@pytest.mark.parametrize(
+    ("metrics", "key", "words"),
+    [
+        pytest.param("[roc_aux]", "metrics[0]", "'roc_auc'", id="typo"),
+        pytest.param("[accuracy, acuracy]", "metrics[1]", "'accuracy'", id="second-typo"),
+        pytest.param("[accuracy, accuracy]", "metrics", "twice", id="duplicate"),
+    ],
+)
+def test_metric_names_are_checked_without_sklearn(root: Path, metrics, key, words):
+    # An unknown scorer name is a spec error with the closest known names as the hint.
+    text = (root / "conf/models/rf.yaml").read_text()
+    write(root, {"conf/models/rf.yaml": text.replace("[accuracy]", metrics)})
+    with pytest.raises(SpecError) as info:
+        load_project(root)
+    [problem] = info.value.problems
+    assert (problem.file, problem.key) == ("conf/models/rf.yaml", key)
+    assert words in problem.message
+
+
+def test_stratify_must_be_a_boolean(root: Path):
+    # `stratify: "no"` would be truthy: only true/false are accepted.
+    write(
+        root,
+        {"conf/datasets/wine.yaml": FILES["conf/datasets/wine.yaml"] + "split: {stratify: 'no'}\n"},
+    )
+    with pytest.raises(SpecError) as info:
+        load_project(root)
+    assert [(p.key, p.message) for p in info.value.problems] == [
+        ("split.stratify", "must be true or false")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "words"),
+    [
+        pytest.param("code: [pipelines/helprs.py]\n", "code[0]", "does not exist", id="code-typo"),
+        pytest.param("split: {test_size: 0}\n", "split.test_size", "at least 1", id="zero-rows"),
+        pytest.param("split: {seed: -1}\n", "split.seed", "from 0 to 2**32", id="negative-seed"),
+    ],
+)
+def test_dataset_keys_that_would_be_ignored_are_refused(root: Path, text, key, words):
+    # A `code:` path that does not exist and a test split of no rows are spec errors.
+    write(root, {"conf/datasets/wine.yaml": FILES["conf/datasets/wine.yaml"] + text})
+    with pytest.raises(SpecError) as info:
+        load_project(root)
+    assert [(p.file, p.key) for p in info.value.problems] == [("conf/datasets/wine.yaml", key)]
+    assert words in info.value.problems[0].message

@@ -537,7 +537,11 @@ class _Scorer:
             upstream={dataset: str(folder)},
         )
         done = self._runner.submit(task).result()
-        return done.metrics if done.ok else ScoreFailed(done.error, os.path.relpath(task.log_path, self.repo.root))
+        return (
+            done.metrics
+            if done.ok
+            else ScoreFailed(done.error, os.path.relpath(task.log_path, self.repo.root))
+        )
 
     def _model(self, champion: Record) -> Path | None:
         """The champion's checked `model.joblib` in the cache (fetched when missing)."""

@@ -169,8 +169,7 @@ def decide(
         # gates do not weigh it against the version being rolled back from.
         note = f"rollback to {version}, which held {stage} before: not compared with {holder}"
         results = tuple(
-            GateResult(r.gate, r.value, None, True, note) if r.gate.relative else r
-            for r in results
+            GateResult(r.gate, r.value, None, True, note) if r.gate.relative else r for r in results
         )
     if passed(list(results)) is False:
         return Decision(version, register, None, holder, results, True, unassign)

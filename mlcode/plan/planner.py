@@ -35,6 +35,7 @@ from mlcode.plan.types import (
 )
 from mlcode.registry.decide import bump_part, champion_metrics, decide, decide_retire
 from mlcode.spec.fingerprint import fingerprint, spec_changes
+from mlcode.spec.secrets import contains_redacted
 from mlcode.spec.types import Resource, redact
 from mlcode.state.types import Record
 
@@ -337,6 +338,9 @@ def _diff(
         new_hash = known.get(dep)
         if new_hash is not None and record.inputs.get(str(dep)) != new_hash:
             reasons.append(f"{dep} changed")
+    if not reasons and contains_redacted(redact(resource.spec)):
+        # Records hold secrets redacted, so a changed secret shows only through the digest.
+        return ["fingerprint changed (a sensitive value may have changed)"]
     return reasons or ["fingerprint changed"]
 
 

@@ -162,8 +162,13 @@ def _plan(
     from dataclasses import replace as _replace
 
     from mlcode.refresh import ObjectLocator
+    from mlcode.storage.remotescope import remote_scope
 
-    observed = _replace(observed, objects=ObjectLocator(repo.root, remote))
+    observed = _replace(
+        observed,
+        objects=ObjectLocator(repo.root, remote),
+        remote_warning=remote_scope(repo.root, project.settings.remote).warning,
+    )
     result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
     result = _with_notes(result, _code_warnings(repo, _in_scope(project, result), refresher))
     return PlanOutcome(result, project, dag, observed, project.composed)
@@ -1109,6 +1114,7 @@ def pull(
     from mlcode.plan.types import ArtifactState
     from mlcode.refresh import Refresher
     from mlcode.spec.resolve import read_settings
+    from mlcode.storage.remotescope import remote_scope
     from mlcode.workspace import store
 
     repo = open_repo(start)
@@ -1124,6 +1130,9 @@ def pull(
                 artifacts.check_cached(address.artifact_path, record.artifact.md5, files)
         if todo:
             out.remote = artifacts.describe_remote() if artifacts.remote_name() else ""
+            warning = remote_scope(repo.root, read_settings(repo.root).remote).warning
+            if warning:
+                out.notes.append(warning)
         for address, record in todo.items():
             failed = artifacts.restore([address.record_path])
             # Check what landed against the record, not only DVC's word for it.
@@ -1139,7 +1148,7 @@ def pull(
                 out.results[str(address)] = "pulled"
                 out.objects += len(record.artifact.files) + 1
             on_progress(str(address))
-        out.notes = artifacts.notes()
+        out.notes = [*out.notes, *artifacts.notes()]
     finally:
         artifacts.close()
         refresher.save()
@@ -1312,6 +1321,16 @@ def init(start: str | os.PathLike[str] | None = None) -> list[str]:
     return scaffold(repo.root)
 
 
+def remote_warning(start: str | os.PathLike[str] | None = None) -> str | None:
+    """Why a teammate's clone could not pull from this project's remote, with the fix
+    (storage.remotescope); None when the remote is shared."""
+    from mlcode.spec.resolve import read_settings
+    from mlcode.storage.remotescope import remote_scope
+
+    repo = open_repo(start)
+    return remote_scope(repo.root, read_settings(repo.root).remote).warning
+
+
 __all__ = [
     "ApplyOutcome",
     "PlanOutcome",
@@ -1329,6 +1348,7 @@ __all__ = [
     "pull",
     "push",
     "registry",
+    "remote_warning",
     "save_plan",
     "show",
     "validate",

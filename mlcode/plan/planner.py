@@ -121,6 +121,8 @@ def make_plan(
     if absent:
         noun = "artifact" if absent == 1 else "artifacts"
         notes.append(f"{absent} {noun} not present locally: run mlcode pull")
+        if observed.remote_warning:
+            notes.append(observed.remote_warning)
     if waiting and registry is not None:
         noun = "model waits" if waiting == 1 else "models wait"
         notes.append(

@@ -152,3 +152,28 @@ def secret_digest(canonical_text: str) -> str:
         raw = hashlib.pbkdf2_hmac("sha256", canonical_text.encode(), _SALT, _ROUNDS)
         _digests[canonical_text] = raw.hex()
     return _digests[canonical_text]
+
+
+def secret_values(value: Any, key: str = "", _under_secret: bool = False) -> set[str]:
+    """The scalars of a spec that `redact` hides by key (as text, 4+ characters: shorter
+    ones would hide ordinary words), so that text quoting them can be scrubbed."""
+    secret = _under_secret or (bool(key) and is_secret_key(key))
+    if isinstance(value, dict):
+        out: set[str] = set()
+        for k, v in value.items():
+            out |= secret_values(v, str(k), secret)
+        return out
+    if isinstance(value, (list, tuple)):
+        return set().union(*(secret_values(v, "", secret) for v in value)) if value else set()
+    text = str(value)
+    if secret and value is not None and "${oc.env:" not in text and len(text) >= 4:
+        return {text}
+    return set()
+
+
+def scrub(text: str, values: set[str] | frozenset[str] = frozenset()) -> str:
+    """`text` (a log, an error message) with each of `values` and every secret-shaped
+    part replaced by `(sensitive)`."""
+    for value in sorted(values, key=len, reverse=True):
+        text = text.replace(value, SENSITIVE)
+    return redact_text(text)

@@ -212,3 +212,33 @@ def _everything_written_by_mlcode(project) -> str:
         # Record diffs of each commit, leaving out the spec files the user committed.
         texts.append(project.git("show", commit, "--format=", "--", ".", ":!conf", ":!pipelines"))
     return "\n".join(texts)
+
+
+FAILING_LOADER = """\
+def load(url, dsn, auth_header, note, credentials):
+    # Like a client library: log what it uses, then fail quoting the URL.
+    print("connecting with", credentials)
+    raise ConnectionError(f"cannot reach {url} (auth {auth_header})")
+"""
+
+
+def test_a_failing_build_quotes_no_secret_in_its_message_or_log(project):
+    # The loader prints its credentials and fails with an error quoting the URL and the
+    # header: apply's message, the Markdown summary and the build log hide them all.
+    project.gen_counted_model(
+        {
+            "conf/datasets/iris.yaml": _loader_spec(SHAPES["url"][0]),
+            "pipelines/secret_load.py": FAILING_LOADER,
+        }
+    )
+    project.commit("specs")
+    done = project.run("apply", "--auto-approve", "--format", "markdown")
+    assert done.returncode != 0
+    shown = project.output(done)
+    assert "cannot reach https://etl:(sensitive)@data.example.com" in shown, shown
+    log = (project.root / ".mlcode/logs/dataset.iris.log").read_text()
+    assert "connecting with" in log and "ConnectionError" in log
+    for secret in [part for _, part in SHAPES.values()] + [CRED_PASS]:
+        assert secret not in shown, secret
+        assert secret not in log, secret
+        assert secret not in _everything_written_by_mlcode(project), secret

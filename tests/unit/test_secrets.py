@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlcode.spec.fingerprint import fingerprint
-from mlcode.spec.secrets import SENSITIVE, has_secrets, is_secret_key, redact, redact_text
+from mlcode.spec.secrets import (
+    SENSITIVE,
+    has_secrets,
+    is_secret_key,
+    redact,
+    redact_text,
+    scrub,
+    secret_values,
+)
 
 S = SENSITIVE
 
@@ -139,3 +147,12 @@ def test_fingerprint_sees_a_changed_secret_and_keeps_plain_specs():
     assert fingerprint(plain, {}, {}, {}) == (
         "fe38ab4f49b61dfe6a178f05fb6572510e3359e7ff57373e3a4d94ae4fbb06e0"
     )
+
+
+def test_scrub_hides_secret_values_quoted_in_free_text():
+    # A log line that prints a credential mapping, and an error quoting a URL and header.
+    spec = {"credentials": {"user": "etl", "pass": "pw-1234"}, "token": "${oc.env:T}", "n": 1}
+    values = secret_values(spec)
+    assert values == {"pw-1234"}  # `etl` is too short to scrub; env expressions never
+    text = "creds {'pass': 'pw-1234'}; GET https://u:pw-9@h failed, Bearer abcDEF12345"
+    assert scrub(text, values) == f"creds {{'pass': '{S}'}}; GET https://u:{S}@h failed, Bearer {S}"

@@ -840,6 +840,8 @@ def show(start: str | os.PathLike[str] | None = None, address: str | None = None
 
 
 def _show_item(addr: Address, record: Record, view: Any, version: str | None) -> dict:
+    from mlcode.spec.secrets import redact
+
     model = view.get(addr.name) if addr.kind.value == "model" else None
     item: dict[str, Any] = {
         "address": str(addr),
@@ -847,7 +849,7 @@ def _show_item(addr: Address, record: Record, view: Any, version: str | None) ->
         "fingerprint": record.fingerprint,
         "artifact": record.artifact.md5,
         "metrics": record.metrics,
-        "spec": record.spec,
+        "spec": redact(record.spec),  # also records written before a redaction rule
         "inputs": record.inputs,
         "code": record.code,
         "env": record.env,
@@ -1274,6 +1276,7 @@ def _commit_of(repo: Repo, rev: str) -> str:
 
 def _side_at(repo: Repo, rev: str) -> dict:
     """address -> (recorded spec, metrics) of the state records at `rev`."""
+    from mlcode.spec.secrets import redact
     from mlcode.state.reuse import records_at
     from mlcode.vcs import git
 
@@ -1281,7 +1284,7 @@ def _side_at(repo: Repo, rev: str) -> dict:
     listed = git(repo.root, "ls-tree", "-r", "--name-only", commit, "--", "artifacts")
     names = [f"{commit}:{p}" for p in listed.splitlines() if p.endswith(".dvc")]
     return {
-        str(r.address): (r.spec, dict(r.metrics))
+        str(r.address): (redact(r.spec), dict(r.metrics))
         for r in records_at(repo.root, names)
         if r is not None
     }

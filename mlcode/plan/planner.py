@@ -302,7 +302,7 @@ def _build(record: Record | None) -> Action:
 def _snapshot(record: Record) -> Snapshot:
     return Snapshot(
         fingerprint=record.fingerprint,
-        spec=record.spec,
+        spec=redact(record.spec),  # a record written before a redaction rule existed
         artifact=record.artifact.md5,
         version=record.version,
         metrics=dict(record.metrics),

@@ -83,7 +83,8 @@ def spec_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[st
     `before` is a recorded (already redacted) spec; keys outside the fingerprint are
     ignored here (stage moves are reported by the promotion, not as rebuild reasons).
     """
-    old = flatten(fingerprint_spec(before))
+    # Records written before a redaction rule existed may hold a secret: hide it too.
+    old = flatten(redact(fingerprint_spec(before)))
     new = flatten(redact(fingerprint_spec(after)))
     reasons = []
     for key in sorted(set(old) | set(new)):

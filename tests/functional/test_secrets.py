@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import yaml
+
 SECRET = "zq9-Secret-771-do-not-leak"
 
 TRAIN = """\
@@ -242,3 +244,28 @@ def test_a_failing_build_quotes_no_secret_in_its_message_or_log(project):
         assert secret not in shown, secret
         assert secret not in log, secret
         assert secret not in _everything_written_by_mlcode(project), secret
+
+
+def test_a_record_written_before_redaction_is_not_echoed(project):
+    # An old record holds a password URL in clear (written before this rule existed):
+    # plan's reasons and JSON, show and diff print it redacted.
+    project.gen_counted_model()
+    project.commit("specs")
+    assert project.apply().returncode == 0
+    path = project.record_path("dataset.iris")
+    data = yaml.safe_load(path.read_text())
+    data["meta"]["mlcode"]["spec"]["loader"]["url"] = "https://etl:pwOld-42@h/x"
+    path.write_text(yaml.safe_dump(data, sort_keys=True))
+    project.commit("an old record with a secret")
+    outputs = [
+        project.run(*args).stdout
+        for args in (
+            ("plan",),
+            ("plan", "--json"),
+            ("show", "--json"),
+            ("diff", "HEAD~1", "HEAD", "--json"),
+        )
+    ]
+    assert "https://etl:(sensitive)@h/x" in outputs[0] + outputs[1]
+    for out in outputs:
+        assert "pwOld-42" not in out, out

@@ -8,6 +8,8 @@ wherever it sits:
     https://etl:pw@host/db      -> https://etl:(sensitive)@host/db   (password replaced)
     https://ghp_x@github.com    -> https://(sensitive)@github.com    (user-only userinfo
                                    is often a token: replaced whole)
+    https://h/f?sig=abc&a=1     -> https://h/f?sig=(sensitive)&a=1   (query parameters
+                                   named like secret keys: presigned and SAS URLs)
     Bearer eyJhbGciOi...        -> Bearer (sensitive)                (also Basic, Token)
     ghp_..., github_pat_..., glpat-..., xox?-..., AKIA..., ASIA..., sk-..., hf_...,
     AIza..., -----BEGIN ... PRIVATE KEY----- ... -----END ...-----   -> (sensitive)
@@ -38,7 +40,7 @@ _SECRET_WORDS = frozenset(
         "password", "passwd", "pass", "pwd", "passphrase",
         "secret", "secrets", "token", "tokens", "key", "apikey",
         "credential", "credentials", "creds", "auth", "authorization",
-        "dsn", "private", "privatekey", "cookie", "sas",
+        "dsn", "private", "privatekey", "cookie", "sas", "signature", "sig",
     }
 )  # fmt: skip
 # Words run together (`accesskey`, `clientsecret`, `authtoken`, `dbpassword`).
@@ -55,6 +57,7 @@ _TOKEN_SHAPES = re.compile(
     r"|hf_[A-Za-z0-9]{30,}|AIza[0-9A-Za-z_\-]{35})",
     re.DOTALL,
 )
+_QUERY_PARAM = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&#;\s]+)=(?P<value>[^&#;\s]+)")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
@@ -99,8 +102,15 @@ def redact_text(text: str) -> str:
             return m[0]
         return f"{m['kind']}{m['sep']}{SENSITIVE}"
 
+    def param(m: re.Match[str]) -> str:
+        if not is_secret_key(m["name"]) or m["value"] == SENSITIVE:
+            return m[0]
+        return f"{m['lead']}{m['name']}={SENSITIVE}"
+
     text = _TOKEN_SHAPES.sub(SENSITIVE, text)
     text = _URL_USERINFO.sub(userinfo, text)
+    if "://" in text:
+        text = _QUERY_PARAM.sub(param, text)
     return _AUTH_HEADER.sub(header, text)
 
 

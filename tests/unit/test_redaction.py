@@ -71,6 +71,19 @@ def test_secret_keys(key, secret):
         pytest.param(
             "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", S, id="pem"
         ),
+        pytest.param(
+            "https://b.s3.amazonaws.com/f?X-Amz-Credential=AK%2F1&X-Amz-Signature=ab12&v=1",
+            f"https://b.s3.amazonaws.com/f?X-Amz-Credential={S}&X-Amz-Signature={S}&v=1",
+            id="presigned-url",
+        ),
+        pytest.param(
+            "https://a.blob.core.windows.net/c/f?sv=2020&sig=xyz%3D",
+            f"https://a.blob.core.windows.net/c/f?sv=2020&sig={S}",
+            id="sas-url",
+        ),
+        pytest.param(
+            "https://h/x?page=2&sort=key", "https://h/x?page=2&sort=key", id="plain-query"
+        ),
         pytest.param("s3://bucket/path", "s3://bucket/path", id="plain-url"),
         pytest.param("http://host:8080/x?a=b", "http://host:8080/x?a=b", id="port-not-password"),
         pytest.param("Basic classification", "Basic classification", id="prose"),

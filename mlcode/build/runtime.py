@@ -21,6 +21,7 @@ from mlcode.build.task import BuildResult, BuildTask
 def run_task(task: BuildTask) -> BuildResult:
     """Build, catching every exception from user code into a one-line error."""
     start = time.perf_counter()
+    failed: str | None
     with open(task.log_path, "w", encoding="utf-8") as log, _captured(log):
         print(f"building {task.address}", flush=True)
         try:

@@ -45,6 +45,7 @@ def remote_scope(root: Path, setting: str | None) -> RemoteScope:
     local = _read(root / ".dvc" / "config.local")
     shared_urls, local_urls = _remotes(shared), _remotes(local)
     urls = {**shared_urls, **local_urls}
+    url: str | None
     if setting and setting not in urls:
         # A URL in the committed settings: shared unless it is a path on this machine.
         name, url, only_local = None, setting, False

@@ -162,8 +162,13 @@ def _plan(
     from dataclasses import replace as _replace
 
     from mlcode.refresh import ObjectLocator
+    from mlcode.storage.remotescope import remote_scope
 
-    observed = _replace(observed, objects=ObjectLocator(repo.root, remote))
+    observed = _replace(
+        observed,
+        objects=ObjectLocator(repo.root, remote),
+        remote_warning=remote_scope(repo.root, project.settings.remote).warning,
+    )
     result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
     result = _with_notes(result, _code_warnings(repo, _in_scope(project, result), refresher))
     return PlanOutcome(result, project, dag, observed, project.composed)
@@ -844,6 +849,8 @@ def show(start: str | os.PathLike[str] | None = None, address: str | None = None
 
 
 def _show_item(addr: Address, record: Record, view: Any, version: str | None) -> dict:
+    from mlcode.spec.secrets import redact
+
     model = view.get(addr.name) if addr.kind.value == "model" else None
     item: dict[str, Any] = {
         "address": str(addr),
@@ -851,7 +858,7 @@ def _show_item(addr: Address, record: Record, view: Any, version: str | None) ->
         "fingerprint": record.fingerprint,
         "artifact": record.artifact.md5,
         "metrics": record.metrics,
-        "spec": record.spec,
+        "spec": redact(record.spec),  # also records written before a redaction rule
         "inputs": record.inputs,
         "code": record.code,
         "env": record.env,
@@ -1118,6 +1125,7 @@ def pull(
     from mlcode.plan.types import ArtifactState
     from mlcode.refresh import Refresher
     from mlcode.spec.resolve import read_settings
+    from mlcode.storage.remotescope import remote_scope
     from mlcode.workspace import store
 
     repo = open_repo(start)
@@ -1133,6 +1141,9 @@ def pull(
                 artifacts.check_cached(address.artifact_path, record.artifact.md5, files)
         if todo:
             out.remote = artifacts.describe_remote() if artifacts.remote_name() else ""
+            warning = remote_scope(repo.root, read_settings(repo.root).remote).warning
+            if warning:
+                out.notes.append(warning)
         for address, record in todo.items():
             failed = artifacts.restore([address.record_path])
             # Check what landed against the record, not only DVC's word for it.
@@ -1148,7 +1159,7 @@ def pull(
                 out.results[str(address)] = "pulled"
                 out.objects += len(record.artifact.files) + 1
             on_progress(str(address))
-        out.notes = artifacts.notes()
+        out.notes = [*out.notes, *artifacts.notes()]
     finally:
         artifacts.close()
         refresher.save()
@@ -1289,6 +1300,7 @@ def _commit_of(repo: Repo, rev: str) -> str:
 
 def _side_at(repo: Repo, rev: str) -> dict:
     """address -> (recorded spec, metrics) of the state records at `rev`."""
+    from mlcode.spec.secrets import redact
     from mlcode.state.reuse import records_at
     from mlcode.vcs import git
 
@@ -1296,7 +1308,7 @@ def _side_at(repo: Repo, rev: str) -> dict:
     listed = git(repo.root, "ls-tree", "-r", "--name-only", commit, "--", "artifacts")
     names = [f"{commit}:{p}" for p in listed.splitlines() if p.endswith(".dvc")]
     return {
-        str(r.address): (r.spec, dict(r.metrics))
+        str(r.address): (redact(r.spec), dict(r.metrics))
         for r in records_at(repo.root, names)
         if r is not None
     }
@@ -1401,6 +1413,16 @@ def init(start: str | os.PathLike[str] | None = None) -> list[str]:
     return scaffold(repo.root)
 
 
+def remote_warning(start: str | os.PathLike[str] | None = None) -> str | None:
+    """Why a teammate's clone could not pull from this project's remote, with the fix
+    (storage.remotescope); None when the remote is shared."""
+    from mlcode.spec.resolve import read_settings
+    from mlcode.storage.remotescope import remote_scope
+
+    repo = open_repo(start)
+    return remote_scope(repo.root, read_settings(repo.root).remote).warning
+
+
 __all__ = [
     "ApplyOutcome",
     "CiOutcome",
@@ -1419,6 +1441,7 @@ __all__ = [
     "pull",
     "push",
     "registry",
+    "remote_warning",
     "save_plan",
     "show",
     "validate",

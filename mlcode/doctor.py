@@ -1,9 +1,9 @@
 """`mlcode doctor` (edge): check what apply depends on and say how to fix each problem.
 
 Checks, in order: Git (repository, identity), DVC (set up, cache writable), the remote
-(configured; with `remote=True` also reachable), the apply lock, Git's lock files, the
-state records (all readable, their artifacts present, their DVC cache objects intact:
-hashed, never moved), the registry branch and the specs. Every check yields ok / warn /
+(configured; with `remote=True` also reachable; shared, not local to this machine), the
+apply lock, Git's lock files, the state records (all readable, their artifacts present,
+their DVC cache objects intact: hashed, never moved), the registry branch and the specs. Every check yields ok / warn /
 error with a message and, unless ok, the fix.
 """
 
@@ -74,22 +74,39 @@ def _dvc(root: Path) -> Check:
 
 
 def _remote(root: Path, reach: bool) -> list[Check]:
+    """The remote check, then (when the remote is local to this machine) a `remote
+    sharing` warning: teammates' clones could not pull."""
     from mlcode.spec.resolve import read_settings
+    from mlcode.storage.remotescope import SHARED_REMOTE_FIX, remote_scope
+
+    try:
+        setting = read_settings(root).remote
+    except MlcodeError as exc:
+        return [Check("remote", "error", exc.message, exc.hint)]
+    checks = _remote_reach(root, setting, reach)
+    scope = remote_scope(root, setting)
+    if scope.problem and checks[0].status != "warn":  # a missing remote says it already
+        checks.append(Check("remote sharing", "warn", scope.problem, SHARED_REMOTE_FIX))
+    return checks
+
+
+def _remote_reach(root: Path, setting: str | None, reach: bool) -> list[Check]:
+    from mlcode.storage.remotescope import SHARED_REMOTE_FIX, remote_scope
     from mlcode.workspace import store
 
     try:
-        artifacts = store(root, read_settings(root).remote)
+        artifacts = store(root, setting)
     except MlcodeError as exc:
         return [Check("remote", "error", exc.message, exc.hint)]
     try:
         if artifacts.remote_name() is None:
+            problem = remote_scope(root, setting).problem or "no DVC remote is configured"
             return [
                 Check(
                     "remote",
                     "warn",
-                    "no DVC remote: artifacts stay on this machine",
-                    "set `remote:` in conf/mlcode.yaml, `dvc remote add -d NAME URL`, "
-                    "or run `mlcode init`",
+                    f"{problem}: artifacts stay on this machine",
+                    f"{SHARED_REMOTE_FIX}; or `mlcode init` for a remote on this machine only",
                 )
             ]
         described = artifacts.describe_remote()

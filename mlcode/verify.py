@@ -37,7 +37,7 @@ from mlcode.build.task import BuildTask
 from mlcode.bundle import BundleError, read_bundle
 from mlcode.fsutil import dir_manifest, file_md5
 from mlcode.plan.types import ArtifactState
-from mlcode.spec.types import SENSITIVE
+from mlcode.spec.secrets import contains_redacted
 from mlcode.state.types import Record
 from mlcode.vcs import git
 
@@ -144,7 +144,7 @@ class Verifier:
 
     def _buildable(self, record: Record, spec: dict, report: VerifyReport) -> bool:
         """Secrets and environment variables: can this spec be rebuilt here as it was?"""
-        if _has_sensitive(spec):
+        if contains_redacted(spec):
             report.fail("the recorded spec has redacted secrets: it cannot be rebuilt alone")
             return False
         from mlcode.spec.compose import env_references
@@ -279,11 +279,3 @@ def _tampered(root: Path, record: Record) -> str:
         if now != md5:
             return f"local copy of {rel} differs from the record ({now or 'missing'} != {md5})"
     return "local copy has files the record does not list"
-
-
-def _has_sensitive(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_sensitive(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_sensitive(v) for v in value)
-    return value == SENSITIVE

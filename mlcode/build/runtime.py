@@ -11,6 +11,7 @@ import os
 import sys
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 from mlcode.build import environment
@@ -20,6 +21,7 @@ from mlcode.build.task import BuildResult, BuildTask
 def run_task(task: BuildTask) -> BuildResult:
     """Build, catching every exception from user code into a one-line error."""
     start = time.perf_counter()
+    failed: str | None
     with open(task.log_path, "w", encoding="utf-8") as log, _captured(log):
         print(f"building {task.address}", flush=True)
         try:
@@ -41,14 +43,31 @@ def run_task(task: BuildTask) -> BuildResult:
         except BaseException as exc:  # user code may raise anything, SystemExit too
             traceback.print_exc(file=log)
             message = " ".join(str(exc).split()) or "(no message)"
-            return BuildResult(
-                task.address,
-                False,
-                time.perf_counter() - start,
-                error=f"{type(exc).__name__}: {message}",
-            )
-        print(f"done in {time.perf_counter() - start:.2f}s", flush=True)
+            failed = f"{type(exc).__name__}: {message}"
+        else:
+            failed = None
+            print(f"done in {time.perf_counter() - start:.2f}s", flush=True)
+    # A connection error quotes the URL it used: no secret in the message or the log.
+    failed = _scrub_log(task, failed)
+    if failed is not None:
+        return BuildResult(task.address, False, time.perf_counter() - start, error=failed)
     return BuildResult(task.address, True, time.perf_counter() - start, metrics=metrics)
+
+
+def _scrub_log(task: BuildTask, message: str | None) -> str | None:
+    """Hide the spec's secrets (spec.secrets) in the closed build log; `message` scrubbed."""
+    from mlcode.spec.secrets import scrub, secret_values
+
+    values = secret_values(task.spec)
+    path = Path(task.log_path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        clean = scrub(text, values)
+        if clean != text:
+            path.write_text(clean, encoding="utf-8")
+    except OSError:
+        pass  # no log to scrub; the message still is
+    return None if message is None else scrub(message, values)
 
 
 class BuildEnvironmentError(RuntimeError):

@@ -19,5 +19,8 @@ def register(app: typer.Typer) -> None:
         out = console()
         for path in created:
             out.print(f"  created {path}")
+        warning = api.remote_warning()
+        if warning:
+            out.print(f"Warning: {warning}.")
         out.print("Initialised. Next: mlcode plan")
         return 0

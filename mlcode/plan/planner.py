@@ -35,6 +35,7 @@ from mlcode.plan.types import (
 )
 from mlcode.registry.decide import bump_part, champion_metrics, decide, decide_retire
 from mlcode.spec.fingerprint import fingerprint, spec_changes
+from mlcode.spec.secrets import contains_redacted
 from mlcode.spec.types import Resource, redact
 from mlcode.state.types import Record
 
@@ -120,6 +121,8 @@ def make_plan(
     if absent:
         noun = "artifact" if absent == 1 else "artifacts"
         notes.append(f"{absent} {noun} not present locally: run mlcode pull")
+        if observed.remote_warning:
+            notes.append(observed.remote_warning)
     if waiting and registry is not None:
         noun = "model waits" if waiting == 1 else "models wait"
         notes.append(
@@ -299,7 +302,7 @@ def _build(record: Record | None) -> Action:
 def _snapshot(record: Record) -> Snapshot:
     return Snapshot(
         fingerprint=record.fingerprint,
-        spec=record.spec,
+        spec=redact(record.spec),  # a record written before a redaction rule existed
         artifact=record.artifact.md5,
         version=record.version,
         metrics=dict(record.metrics),
@@ -337,6 +340,9 @@ def _diff(
         new_hash = known.get(dep)
         if new_hash is not None and record.inputs.get(str(dep)) != new_hash:
             reasons.append(f"{dep} changed")
+    if not reasons and contains_redacted(redact(resource.spec)):
+        # Records hold secrets redacted, so a changed secret shows only through the digest.
+        return ["fingerprint changed (a sensitive value may have changed)"]
     return reasons or ["fingerprint changed"]
 
 

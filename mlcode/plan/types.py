@@ -159,3 +159,6 @@ class Observed:
     base_commit: str | None = None
     registry: RegistryFacts | None = None
     objects: ObjectLookup | None = None  # None: assume restorable (unit tests)
+    # Why teammates cannot pull from the remote, with the fix (storage.remotescope);
+    # None when it is shared. Said next to the pull note: pulling is when it matters.
+    remote_warning: str | None = None

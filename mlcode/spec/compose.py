@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,9 +120,11 @@ class Composer:
         except OmegaConfBaseException as exc:
             key = getattr(exc, "full_key", "") or ""
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            message = _hide_secrets(message, overrides)
             raise ComposeFailed(SpecProblem(_blame(files, rel), str(key), message)) from None
         except Exception as exc:  # Hydra raises plain and own exceptions alike
             message = " ".join(str(exc).split()) or type(exc).__name__
+            message = _hide_secrets(message, overrides)
             raise ComposeFailed(SpecProblem(rel, "", message)) from None
         if not isinstance(data, dict):
             raise ComposeFailed(SpecProblem(rel, "", "a spec must be a mapping"))
@@ -343,3 +345,16 @@ def _has_env(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_env(v) for v in value)
     return False
+
+
+def _hide_secrets(message: str, overrides: Sequence[str]) -> str:
+    """Hydra's message with override values that are secrets (by key or shape) hidden:
+    Hydra quotes the override it could not apply (`... use +loader.password=pw`)."""
+    from mlcode.spec.secrets import SENSITIVE, is_secret_key, redact_text
+
+    for item in overrides:
+        key, eq, value = item.partition("=")
+        leaf = key.lstrip("+~").split("@")[0].rsplit(".", 1)[-1]
+        if eq and value and (is_secret_key(leaf) or redact_text(value) != value):
+            message = message.replace(value, SENSITIVE)
+    return redact_text(message)

@@ -1,7 +1,8 @@
 """Fingerprints and spec diffs: pure functions over resolved specs and input hashes.
 
-fingerprint = sha256(canonical JSON of {spec minus stage/gates/doc keys, input hashes,
-code hashes, env versions[, seed source][, digests of the environment variables read]}). Two builds with equal fingerprints are
+fingerprint = sha256(canonical JSON of {spec minus stage/gates/doc keys, secrets redacted,
+input hashes, code hashes, env versions[, seed source][, digests of the environment
+variables read][, a slow digest of the unredacted spec when it holds secrets]}). Two builds with equal fingerprints are
 interchangeable. A model's address is its seed source: unseeded estimators get a seed
 derived from it, so two model specs with equal text still build different artifacts.
 """
@@ -13,7 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mlcode.spec.types import NON_FINGERPRINT_KEYS, redact
+from mlcode.spec.secrets import redact, secret_digest
+from mlcode.spec.types import NON_FINGERPRINT_KEYS
 
 _MISSING = object()
 
@@ -38,9 +40,15 @@ def fingerprint(
 ) -> str:
     """The fingerprint of a resource (hex sha256). `env_vars` maps each environment
     variable the spec reads to a digest of its value (left out when there are none,
-    so specs without `${oc.env:...}` keep their fingerprints)."""
+    so specs without `${oc.env:...}` keep their fingerprints).
+
+    Secrets in the spec (spec.secrets) enter only as `secret_digest` of the whole
+    unredacted spec: the fingerprint changes with them, yet a recorded fingerprint is no
+    fast oracle for guessing them. Specs without secrets keep their fingerprints."""
+    plain = fingerprint_spec(spec)
+    shown = redact(plain, keep_env=True)
     material: dict[str, Any] = {
-        "spec": fingerprint_spec(spec),
+        "spec": shown,
         "inputs": dict(inputs),
         "code": dict(code),
         "env": dict(env),
@@ -49,6 +57,8 @@ def fingerprint(
         material["seed_source"] = seed_source
     if env_vars:
         material["env_vars"] = dict(env_vars)
+    if shown != plain:
+        material["secrets"] = secret_digest(canonical(plain))
     return hashlib.sha256(canonical(material).encode()).hexdigest()
 
 
@@ -73,7 +83,8 @@ def spec_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[st
     `before` is a recorded (already redacted) spec; keys outside the fingerprint are
     ignored here (stage moves are reported by the promotion, not as rebuild reasons).
     """
-    old = flatten(fingerprint_spec(before))
+    # Records written before a redaction rule existed may hold a secret: hide it too.
+    old = flatten(redact(fingerprint_spec(before)))
     new = flatten(redact(fingerprint_spec(after)))
     reasons = []
     for key in sorted(set(old) | set(new)):

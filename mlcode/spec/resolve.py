@@ -24,6 +24,7 @@ from mlcode.errors import SpecError, SpecProblem
 from mlcode.fsutil import file_md5, read_json, stat_key, write_json
 from mlcode.spec import safeyaml
 from mlcode.spec.parse import parse_dataset, parse_model, parse_settings
+from mlcode.spec.secrets import has_secrets
 from mlcode.spec.targets import TargetError, distribution_of, is_allowed, iter_targets, locate
 from mlcode.spec.types import EnvVar, Resource, Settings
 
@@ -211,7 +212,9 @@ class _Resolver:
         resource, problems = self._build(address, rel, composed.data, composed.files)
         if resource is not None:
             resource = replace(resource, env_vars=composed.env)
-        if resource is not None and not overrides:
+        # A spec holding a secret is composed again each run rather than written in clear
+        # to .mlcode/resolve.json (spec.secrets).
+        if resource is not None and not overrides and not has_secrets(resource.spec):
             self._store(rel, resource)
         return resource, problems
 

@@ -8,18 +8,18 @@ The typed views `DatasetSpec` and `ModelSpec` are derived from `spec` by `parse`
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mlcode.address import Address
 
+# Redaction lives in spec.secrets; these names stay importable from here.
+from mlcode.spec.secrets import SENSITIVE, is_secret_key, redact  # noqa: F401
+
 DOC_KEYS = frozenset({"description", "owner", "tags"})
 # Keys that never enter a fingerprint: promotion and verification policy, documentation.
 NON_FINGERPRINT_KEYS = DOC_KEYS | {"stage", "gates", "verify"}
-SENSITIVE = "(sensitive)"
-_SECRET_WORDS = frozenset({"token", "password", "passwd", "secret", "key", "apikey"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,25 +125,3 @@ class Resource:
     def stage(self) -> str | None:
         value = self.spec.get("stage")
         return value if isinstance(value, str) else None
-
-
-def is_secret_key(key: str) -> bool:
-    """True for keys that look like credentials (`token`, `api_key`, `db-password`...)."""
-    words = re.split(r"[_\-.]", key.lower())
-    return any(w in _SECRET_WORDS for w in words) or key.lower() in _SECRET_WORDS
-
-
-def redact(value: Any, key: str = "", keep_env: bool = False) -> Any:
-    """A copy of `value` with secret-looking keys and `${oc.env:...}` values hidden.
-
-    `keep_env` keeps `${oc.env:...}` expressions as text (the expression is what the
-    spec file in Git says; its value is read only at build time): for code bundles."""
-    if key and is_secret_key(key) and not isinstance(value, (dict, list)):
-        return SENSITIVE
-    if isinstance(value, dict):
-        return {k: redact(v, str(k), keep_env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact(v, "", keep_env) for v in value]
-    if isinstance(value, str) and "${oc.env:" in value and not keep_env:
-        return SENSITIVE
-    return value

@@ -364,10 +364,12 @@ class DvcStore:
     def _odb(self) -> Any:
         name = self.remote_name()
         if name is None:
+            from mlcode.storage.remotescope import SHARED_REMOTE_FIX
+
+            # `mlcode init` alone would give a clone a remote that only it can reach.
             raise StorageError(
                 "no DVC remote is configured",
-                "set `remote:` in conf/mlcode.yaml, `dvc remote add -d NAME URL`, "
-                "or run `mlcode init`",
+                f"{SHARED_REMOTE_FIX}; or `mlcode init` for a remote on this machine only",
             )
         return self._open().cloud.get_remote_odb(name, "push")
 

@@ -14,12 +14,15 @@ def _checks(project, *args: str) -> tuple[int, dict[str, list[dict]]]:
 
 
 def test_healthy_project(project, tmp_path):
-    # A project with a reachable local remote and everything applied is all ok.
+    # A project with a reachable local remote and everything applied is all ok, except
+    # that the remote, a directory on this machine, is not shared with teammates.
     project.gen_counted_model({"conf/mlcode.yaml": f"remote: {tmp_path / 'remote'}\n"})
     project.commit("specs")
     project.apply()
     code, checks = _checks(project, "--remote")
     assert code == 0
+    sharing = checks.pop("remote sharing")
+    assert sharing[0]["status"] == "warn" and "directory on this machine" in sharing[0]["message"]
     assert {c["status"] for cs in checks.values() for c in cs} == {"ok"}
     assert "reachable" in checks["remote"][0]["message"]
 

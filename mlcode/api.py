@@ -143,6 +143,7 @@ def _plan(
     from mlcode.plan.planner import make_plan
     from mlcode.refresh import Refresher
     from mlcode.spec.resolve import load_project
+    from mlcode.vcs import RESTORE_RECORD_HINT
 
     target_addrs = [Address.parse(t) for t in targets]
     replace_addrs = [Address.parse(r) for r in replace]
@@ -155,7 +156,7 @@ def _plan(
     if refresher.record_problems:
         raise PlanError(
             "unreadable state records:\n  " + "\n  ".join(refresher.record_problems),
-            "restore them from Git (`git checkout -- FILE`)",
+            RESTORE_RECORD_HINT,
         )
     if remote is not None:
         _check_remote(remote, observed)
@@ -266,6 +267,7 @@ def apply(
     from mlcode.killpoint import kill_point
     from mlcode.lock import ApplyLock
     from mlcode.spec.resolve import read_settings
+    from mlcode.vcs import refuse_mid_operation
     from mlcode.workspace import runner, store
 
     repo = open_repo(start)
@@ -276,6 +278,8 @@ def apply(
     with ApplyLock(repo.cache_dir / "lock", timeout=lock_timeout) as lock:
         kill_point("lock.taken")
         cleared = _clear_after(repo, lock.taken_over)
+        # Even --no-commit writes records that a half-done merge would then carry.
+        refuse_mid_operation(repo.root, "apply")
         # Builds of an interrupted apply are never published: drop them.
         shutil.rmtree(repo.cache_dir / "tmp", ignore_errors=True)
         settings = read_settings(repo.root)

@@ -159,6 +159,7 @@ def _records(root: Path, cache_dir: Path, has_remote: bool = False) -> list[Chec
     from mlcode.plan.types import ArtifactState
     from mlcode.refresh import Refresher
     from mlcode.state.records import RecordIndex
+    from mlcode.vcs import RESTORE_RECORD_HINT
 
     records, problems = RecordIndex(root, cache_dir / "index.json").load()
     if problems:
@@ -167,7 +168,7 @@ def _records(root: Path, cache_dir: Path, has_remote: bool = False) -> list[Chec
                 "records",
                 "error",
                 "unreadable: " + "; ".join(problems),
-                "restore them from Git (`git checkout -- FILE`)",
+                RESTORE_RECORD_HINT,
             )
         ]
     refresher = Refresher(root, cache_dir)

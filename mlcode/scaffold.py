@@ -52,6 +52,9 @@ def scaffold(root: Path) -> list[str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             created.append(rel)
+    from mlcode.ignores import ignore_all
+
+    created += ignore_all(root)  # one static rule per kind folder: never a merge conflict
     if not (root / ".dvc").is_dir():
         _dvc_init(root)
         created.append(".dvc/")

@@ -83,3 +83,69 @@ def test_apply_refuses_while_git_is_mid_operation(project, start, what, how):
     assert _git(project, "ls-files", "-u").stdout == unmerged
     assert not (project.root / "artifacts").exists()
     assert project.run("plan").returncode == 0
+
+
+def _branch_with_model(project, branch: str, name: str) -> None:
+    """From main: a branch adding model NAME, committed and applied there."""
+    project.git("checkout", "-q", "-b", branch, "main")
+    project.gen({f"conf/models/{name}.yaml": project.model_spec("tree")})
+    project.commit(f"add {name}")
+    project.apply()
+
+
+def test_branches_adding_different_models_merge_cleanly(project):
+    # Branches a and b each add and apply a model; merging both into main conflicts
+    # nowhere (mlcode's ignore files never list resources); main then registers both.
+    _specs(project, models=())
+    project.apply()
+    _branch_with_model(project, "a", "tree_a")
+    _branch_with_model(project, "b", "tree_b")
+    project.git("checkout", "-q", "main")
+    for branch in ("a", "b"):
+        merged = _git(project, "merge", "--no-edit", branch)
+        assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert _git(project, "ls-files", "-u").stdout == ""
+    tracked = project.git("ls-files", "artifacts/models").split()
+    assert sorted(tracked) == [
+        "artifacts/models/.gitignore",
+        "artifacts/models/tree_a.dvc",
+        "artifacts/models/tree_b.dvc",
+    ]
+    assert project.actions(project.plan()) == {
+        "dataset.iris": "noop",
+        "model.tree_a": "register",
+        "model.tree_b": "register",
+    }
+    project.apply()
+    assert sorted(project.git("tag", "-l").split()) == ["tree_a@v1.0.0", "tree_b@v1.0.0"]
+
+
+def test_another_branchs_artifact_is_never_staged(project):
+    # After applying a model on branch a and checking out main (where the model does
+    # not exist), `git add -A` stages none of a's artifact files left in the work tree.
+    _specs(project, models=())
+    project.apply()
+    _branch_with_model(project, "a", "tree_a")
+    project.git("checkout", "-q", "main")
+    assert (project.root / "artifacts/models/tree_a").is_dir()
+    project.git("add", "-A")
+    staged = project.git("diff", "--cached", "--name-only").split()
+    assert staged == [], staged
+
+
+def test_per_name_ignore_lines_of_older_projects_are_replaced(project):
+    # A project whose ignore file lists `/iris` (written by older mlcode or `dvc add`)
+    # gets the static rule instead; a user's own line stays; DVC still sees the record.
+    _specs(project)
+    project.gen({"artifacts/datasets/.gitignore": "/iris\n*.tmp\n"})
+    project.commit("older layout")
+    project.apply()
+    lines = project.read("artifacts/datasets/.gitignore").splitlines()
+    assert "/iris" not in lines and "/*/" in lines and "*.tmp" in lines
+    assert project.read("artifacts/models/.gitignore").splitlines()[1:] == ["/*/"]
+    assert project.git("status", "--porcelain") == ""
+    status = subprocess.run(
+        ["dvc", "status", "--json"], cwd=project.root, capture_output=True, text=True, check=True
+    )
+    assert status.stdout.strip() == "{}", status.stdout
+    assert "artifacts/datasets/iris.dvc" in project.git("ls-files", "artifacts")

@@ -740,17 +740,52 @@ def _with_decision(change, candidate: Record, resource, outcome: PlanOutcome, sc
 def _push(repo: Repo, done: ApplyOutcome) -> None:
     """`--git-push`: the branch and every registry tag, atomically. Tags origin has are
     no-ops; those an interrupted push left behind go now. A tag origin holds on another
-    object is refused, never forced."""
-    from mlcode.registry.gittags import push, read_events
+    object is refused, never forced.
+
+    A rejected push (origin moved on, or someone pushed a tag of the same name) removes
+    the tags this apply created (never published: the push is atomic) and keeps the
+    commit: left behind, they would clash with origin's on every fetch and push. The
+    next apply after a pull registers again on top of origin's history."""
+    from mlcode.errors import GitError
+    from mlcode.registry.gittags import delete_tags, push, read_events
     from mlcode.vcs import current_branch
 
     branch = current_branch(repo.root)
     if branch is None:
-        from mlcode.errors import GitError
-
         raise GitError("cannot push a detached HEAD", "check out the registry branch")
-    push(repo.root, "origin", branch, sorted({e.tag for e in read_events(repo.root)}))
+    try:
+        push(repo.root, "origin", branch, sorted({e.tag for e in read_events(repo.root)}))
+    except GitError as exc:
+        created = done.registry.tags if done.registry is not None else []
+        removed = delete_tags(repo.root, created)
+        message = exc.message
+        if removed:
+            message += f"\nremoved the tags this apply created, unpushed: {', '.join(removed)}"
+        if done.commit:
+            message += f"\nthe commit {done.commit[:12]} stays"
+        raise GitError(message, _push_hint(repo, branch)) from None
     done.pushed = True
+
+
+def _push_hint(repo: Repo, branch: str) -> str:
+    """What to do after a rejected push; names local tags that clash with origin's."""
+    from mlcode.errors import GitError
+    from mlcode.registry.gittags import tag_drift
+
+    hint = (
+        "nothing was pushed; get origin's work and tags "
+        f"(`git pull --rebase --tags origin {branch}`), then run `mlcode apply --git-push` again: it registers anew on top of it"
+    )
+    try:
+        differ = tag_drift(repo.root).differ
+    except GitError:
+        return hint
+    if differ:
+        hint += (
+            f"; local tags differ from origin's ({', '.join(differ)}): "
+            f"`git tag -d {' '.join(differ)}` then `git fetch --tags`"
+        )
+    return hint
 
 
 def _installed_modules(root, project: Project) -> set[str]:

@@ -5,6 +5,7 @@ Real Git + DVC repositories driven through the `mlcode` CLI; origins are bare re
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import pytest
@@ -149,3 +150,81 @@ def test_per_name_ignore_lines_of_older_projects_are_replaced(project):
     )
     assert status.stdout.strip() == "{}", status.stdout
     assert "artifacts/datasets/iris.dvc" in project.git("ls-files", "artifacts")
+
+
+def _with_origin(project, tmp_path, models: tuple[str, ...]):
+    """A bare origin, a shared DVC remote in conf/mlcode.yaml, specs of `models`."""
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(origin)], check=True)
+    project.git("remote", "add", "origin", str(origin))
+    project.gen({"conf/mlcode.yaml": f"remote: {tmp_path / 'dvc-remote'}\n"})
+    _specs(project, models)
+    return origin
+
+
+def _origin_git(origin, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "--git-dir", str(origin), *args], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+def _add_model(project, name: str) -> None:
+    project.gen({f"conf/models/{name}.yaml": project.model_spec("tree")})
+    project.commit(f"add {name}")
+
+
+def test_rejected_push_removes_this_applys_tags(project, project_class, tmp_path):
+    # A stale clone applies with --git-push after origin moved on: the atomic push is
+    # rejected, the tags it created go (the commit stays), it says to pull; after the
+    # pull, apply --git-push registers on top of origin's history and pushes.
+    origin = _with_origin(project, tmp_path, ("a",))
+    project.apply("--git-push")
+    subprocess.run(["git", "clone", "-q", str(origin), str(tmp_path / "b")], check=True)
+    stale = project_class(tmp_path / "b")
+    _add_model(project, "b")
+    project.apply("--git-push")
+    _add_model(stale, "c")
+    done = stale.run("apply", "--auto-approve", "--git-push")
+    assert done.returncode == 1, stale.output(done)
+    assert "c@v1.0.0" in done.stderr and "git pull --rebase --tags origin main" in done.stderr
+    assert "c@v1.0.0" not in stale.git("tag", "-l")
+    assert stale.git("log", "-1", "--format=%s").startswith("mlcode apply")
+    assert "c@v1.0.0" not in _origin_git(origin, "tag", "-l")
+    stale.git("pull", "-q", "--rebase", "--tags", "origin", "main")
+    stale.apply("--git-push")
+    on_origin = _origin_git(origin, "rev-parse", "c@v1.0.0^{commit}").strip()
+    assert on_origin == _origin_git(origin, "rev-parse", "main").strip()
+
+
+def test_rejected_push_of_a_tag_someone_pushed_meanwhile(project, tmp_path):
+    # Someone pushed a@v1.0.0 to origin meanwhile: this apply's a@v1.0.0 is refused,
+    # removed locally, and `git fetch --tags` works again (it refused to clobber before).
+    origin = _with_origin(project, tmp_path, ("a",))
+    project.git("push", "-q", "origin", "main")
+    _origin_git(origin, "tag", "-a", "-m", "theirs", "a@v1.0.0", "main")
+    done = project.run("apply", "--auto-approve", "--git-push")
+    assert done.returncode == 1, project.output(done)
+    assert "removed the tags this apply created" in done.stderr, project.output(done)
+    assert "a@v1.0.0" not in project.git("tag", "-l")
+    fetched = _git(project, "fetch", "--tags", "origin")
+    assert fetched.returncode == 0, fetched.stderr
+    assert project.git("cat-file", "-p", "a@v1.0.0").rstrip().endswith("theirs")
+
+
+def test_doctor_reports_tags_that_differ_from_origins(project, tmp_path):
+    # A local a@v1.0.0 on another object than origin's (left by an older mlcode's
+    # rejected push) blocks every fetch and push: doctor says so and how to fix it.
+    origin = _with_origin(project, tmp_path, ("a",))
+    project.git("push", "-q", "origin", "main")
+    _origin_git(origin, "tag", "-a", "-m", "theirs", "a@v1.0.0", "main")
+    project.git("tag", "-a", "-m", "mine", "a@v1.0.0", "HEAD")
+    done = project.run("doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(done.stdout)}
+    tags = checks["registry tags"]
+    assert tags["status"] == "error" and "a@v1.0.0" in tags["message"], tags
+    assert "git tag -d a@v1.0.0" in tags["fix"] and "git fetch --tags" in tags["fix"]
+    project.git("tag", "-d", "a@v1.0.0")
+    project.git("fetch", "-q", "--tags", "origin")
+    checks = {c["name"]: c for c in json.loads(project.run("doctor", "--json").stdout)}
+    assert checks["registry tags"]["status"] == "ok", checks["registry tags"]

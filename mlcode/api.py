@@ -267,7 +267,7 @@ def apply(
     from mlcode.killpoint import kill_point
     from mlcode.lock import ApplyLock
     from mlcode.spec.resolve import read_settings
-    from mlcode.vcs import refuse_mid_operation
+    from mlcode.vcs import refuse_mid_operation, register_merge_driver
     from mlcode.workspace import runner, store
 
     repo = open_repo(start)
@@ -280,6 +280,7 @@ def apply(
         cleared = _clear_after(repo, lock.taken_over)
         # Even --no-commit writes records that a half-done merge would then carry.
         refuse_mid_operation(repo.root, "apply")
+        register_merge_driver(repo.root, attributes_too=False)  # a clone lacks the config
         # Builds of an interrupted apply are never published: drop them.
         shutil.rmtree(repo.cache_dir / "tmp", ignore_errors=True)
         settings = read_settings(repo.root)
@@ -1343,6 +1344,14 @@ def ci_github(
     return WORKFLOW_PATH
 
 
+def merge_record(base: str, ours: str, theirs: str) -> bool:
+    """Git's merge driver for state records (`mlcode merge-record %O %A %B`): leaves a
+    whole record in `ours`; False when neither side is one (a conflict)."""
+    from mlcode.state.merge import merge_record as merge
+
+    return merge(Path(base), Path(ours), Path(theirs))
+
+
 def init(start: str | os.PathLike[str] | None = None) -> list[str]:
     """Scaffold a project in the current Git repository; returns what it created."""
     from mlcode.scaffold import scaffold
@@ -1362,6 +1371,7 @@ __all__ = [
     "init",
     "load",
     "load_plan",
+    "merge_record",
     "parse_overrides",
     "plan",
     "preview",

@@ -53,8 +53,10 @@ def scaffold(root: Path) -> list[str]:
             path.write_text(text)
             created.append(rel)
     from mlcode.ignores import ignore_all
+    from mlcode.vcs import register_merge_driver
 
     created += ignore_all(root)  # one static rule per kind folder: never a merge conflict
+    created += register_merge_driver(root)  # records of one model changed on two branches
     if not (root / ".dvc").is_dir():
         _dvc_init(root)
         created.append(".dvc/")

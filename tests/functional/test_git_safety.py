@@ -9,6 +9,7 @@ import json
 import subprocess
 
 import pytest
+import yaml
 
 
 def _git(project, *args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -228,3 +229,54 @@ def test_doctor_reports_tags_that_differ_from_origins(project, tmp_path):
     project.git("fetch", "-q", "--tags", "origin")
     checks = {c["name"]: c for c in json.loads(project.run("doctor", "--json").stdout)}
     assert checks["registry tags"]["status"] == "ok", checks["registry tags"]
+
+
+def test_init_writes_the_ignore_rule_and_the_merge_driver(git_only_project):
+    # `mlcode init` writes the static ignore rule of each artifact folder, the records'
+    # merge attribute and the driver in the local Git config.
+    project = git_only_project
+    done = project.run("init")
+    assert done.returncode == 0, project.output(done)
+    for kind in ("datasets", "models"):
+        assert "/*/" in project.read(f"artifacts/{kind}/.gitignore").splitlines()
+    assert "artifacts/*/*.dvc merge=mlcode-record" in project.read(".gitattributes")
+    driver = project.git("config", "merge.mlcode-record.driver").strip()
+    assert driver == "mlcode merge-record %O %A %B"
+
+
+@pytest.mark.parametrize(
+    ("side", "action", "kept"),
+    # x's spec: the record is right, but the work tree still holds y's build (applied
+    # last, ignored files survive checkouts), so plan repairs it from the cache.
+    [("--theirs", "reuse", "y"), ("--ours", "repair", "x")],
+    ids=["spec-of-y", "spec-of-x"],
+)
+def test_branches_changing_the_same_model_merge_with_the_driver(project, side, action, kept):
+    # Branches x and y both change model m's estimator and apply; merging y after x
+    # conflicts only in the spec; the record merges whole (x's), and the next plan
+    # matches the spec kept: y's build or x's comes back from the cache, nothing trains.
+    project.gen({".gitattributes": "artifacts/*/*.dvc merge=mlcode-record\n"})
+    _specs(project)
+    project.apply()
+    for name, depth in (("x", "2"), ("y", "4")):
+        project.git("checkout", "-q", "-b", name, "main")
+        project.replace("conf/estimator/tree.yaml", "max_depth: 3", f"max_depth: {depth}")
+        project.commit(f"depth {depth}")
+        project.apply()
+    records = {}
+    for name in ("x", "y"):
+        records[name] = project.git("show", f"{name}:artifacts/models/m.dvc")
+    project.git("checkout", "-q", "main")
+    project.git("merge", "-q", "x")
+    merged = _git(project, "merge", "--no-edit", "y")
+    conflicts = project.git("diff", "--name-only", "--diff-filter=U").split()
+    assert conflicts == ["conf/estimator/tree.yaml"], merged.stdout + merged.stderr
+    project.git("checkout", side, "--", "conf/estimator/tree.yaml")
+    project.git("add", "conf/estimator/tree.yaml")
+    project.git("-c", "user.name=T", "-c", "user.email=t@x", "commit", "-q", "--no-edit")
+    plan = project.plan()
+    assert project.actions(plan) == {"dataset.iris": "noop", "model.m": action}, plan
+    done = project.apply()
+    assert "built in" not in done.stdout, done.stdout
+    fingerprint = yaml.safe_load(records[kept])["meta"]["mlcode"]["fingerprint"]
+    assert project.record("model.m")["fingerprint"] == fingerprint

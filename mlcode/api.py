@@ -280,7 +280,8 @@ def apply(
         cleared = _clear_after(repo, lock.taken_over)
         # Even --no-commit writes records that a half-done merge would then carry.
         refuse_mid_operation(repo.root, "apply")
-        register_merge_driver(repo.root, attributes_too=False)  # a clone lacks the config
+        with contextlib.suppress(MlcodeError):  # a clone lacks the local config
+            register_merge_driver(repo.root, attributes_too=False)
         # Builds of an interrupted apply are never published: drop them.
         shutil.rmtree(repo.cache_dir / "tmp", ignore_errors=True)
         settings = read_settings(repo.root)

@@ -8,8 +8,9 @@ it, and a work-tree copy another branch built (after `git checkout`) is never st
 `artifacts/.gitignore` (`/*/*/`) is misread by DVC as ignoring the kind folders
 themselves, which hides every `.dvc` file from `dvc status`.
 
-Older projects listed `/NAME` per artifact (as `dvc add` does); those lines are dropped
-when the rule is written, so the file converges on the same text on every branch.
+Older projects listed `/NAME` per artifact (as `dvc add` does); those lines (and the
+conflict markers two such lists left) are dropped when the rule is written, so the file
+converges on the same text on every branch.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from mlcode.fsutil import atomic_write
 
 RULE = "/*/"
 HEADER = "# mlcode: every artifact directory here is ignored; its NAME.dvc record is committed"
+_MARKERS = ("<<<<<<< ", "||||||| ", "=======", ">>>>>>> ")
 _PER_NAME = re.compile(r"^/[^/*?\[\]!#\s]+$")  # `/NAME`, as `dvc add` writes it
 
 
@@ -45,7 +47,10 @@ def ignore_artifacts(folder: Path) -> bool:
 
 
 def _covered(folder: Path, line: str) -> bool:
-    """A `/NAME` line the rule covers: NAME is not a file (a directory, or absent)."""
+    """A `/NAME` line the rule covers (NAME is not a file: a directory, or absent), or a
+    conflict marker of two branches' per-name lists (both sides' names are covered)."""
+    if line.startswith(_MARKERS):
+        return True
     return bool(_PER_NAME.match(line)) and not (folder / line[1:]).is_file()
 
 

@@ -170,8 +170,9 @@ _IN_PROGRESS = (
 
 
 def operation_in_progress(root: Path) -> tuple[str, str] | None:
-    """(what is going on, how to finish or abort it) when a merge, rebase, cherry-pick, revert or
-    bisect stopped half-way or the index holds unmerged paths; None when Git is at rest.
+    """(what is going on, how to finish or abort it) when a merge, rebase, cherry-pick,
+    revert or bisect stopped half-way or the index holds unmerged paths; None when Git
+    is at rest.
 
     Asked through plumbing (`rev-parse --git-path`, `ls-files -u`), so linked worktrees
     and a relocated `.git` answer too."""

@@ -143,6 +143,7 @@ def _plan(
     from mlcode.plan.planner import make_plan
     from mlcode.refresh import Refresher
     from mlcode.spec.resolve import load_project
+    from mlcode.vcs import RESTORE_RECORD_HINT
 
     target_addrs = [Address.parse(t) for t in targets]
     replace_addrs = [Address.parse(r) for r in replace]
@@ -155,7 +156,7 @@ def _plan(
     if refresher.record_problems:
         raise PlanError(
             "unreadable state records:\n  " + "\n  ".join(refresher.record_problems),
-            "restore them from Git (`git checkout -- FILE`)",
+            RESTORE_RECORD_HINT,
         )
     if remote is not None:
         _check_remote(remote, observed)
@@ -271,6 +272,7 @@ def apply(
     from mlcode.killpoint import kill_point
     from mlcode.lock import ApplyLock
     from mlcode.spec.resolve import read_settings
+    from mlcode.vcs import refuse_mid_operation, register_merge_driver
     from mlcode.workspace import runner, store
 
     repo = open_repo(start)
@@ -281,6 +283,10 @@ def apply(
     with ApplyLock(repo.cache_dir / "lock", timeout=lock_timeout) as lock:
         kill_point("lock.taken")
         cleared = _clear_after(repo, lock.taken_over)
+        # Even --no-commit writes records that a half-done merge would then carry.
+        refuse_mid_operation(repo.root, "apply")
+        with contextlib.suppress(MlcodeError):  # a clone lacks the local config
+            register_merge_driver(repo.root, attributes_too=False)
         # Builds of an interrupted apply are never published: drop them.
         shutil.rmtree(repo.cache_dir / "tmp", ignore_errors=True)
         settings = read_settings(repo.root)
@@ -750,17 +756,52 @@ def _with_decision(change, candidate: Record, resource, outcome: PlanOutcome, sc
 def _push(repo: Repo, done: ApplyOutcome) -> None:
     """`--git-push`: the branch and every registry tag, atomically. Tags origin has are
     no-ops; those an interrupted push left behind go now. A tag origin holds on another
-    object is refused, never forced."""
-    from mlcode.registry.gittags import push, read_events
+    object is refused, never forced.
+
+    A rejected push (origin moved on, or someone pushed a tag of the same name) removes
+    the tags this apply created (never published: the push is atomic) and keeps the
+    commit: left behind, they would clash with origin's on every fetch and push. The
+    next apply after a pull registers again on top of origin's history."""
+    from mlcode.errors import GitError
+    from mlcode.registry.gittags import delete_tags, push, read_events
     from mlcode.vcs import current_branch
 
     branch = current_branch(repo.root)
     if branch is None:
-        from mlcode.errors import GitError
-
         raise GitError("cannot push a detached HEAD", "check out the registry branch")
-    push(repo.root, "origin", branch, sorted({e.tag for e in read_events(repo.root)}))
+    try:
+        push(repo.root, "origin", branch, sorted({e.tag for e in read_events(repo.root)}))
+    except GitError as exc:
+        created = done.registry.tags if done.registry is not None else []
+        removed = delete_tags(repo.root, created)
+        message = exc.message
+        if removed:
+            message += f"\nremoved the tags this apply created, unpushed: {', '.join(removed)}"
+        if done.commit:
+            message += f"\nthe commit {done.commit[:12]} stays"
+        raise GitError(message, _push_hint(repo, branch)) from None
     done.pushed = True
+
+
+def _push_hint(repo: Repo, branch: str) -> str:
+    """What to do after a rejected push; names local tags that clash with origin's."""
+    from mlcode.errors import GitError
+    from mlcode.registry.gittags import tag_drift
+
+    hint = (
+        "nothing was pushed; get origin's work and tags "
+        f"(`git pull --rebase --tags origin {branch}`), then run `mlcode apply --git-push` again: it registers anew on top of it"
+    )
+    try:
+        differ = tag_drift(repo.root).differ
+    except GitError:
+        return hint
+    if differ:
+        hint += (
+            f"; local tags differ from origin's ({', '.join(differ)}): "
+            f"`git tag -d {' '.join(differ)}` then `git fetch --tags`"
+        )
+    return hint
 
 
 def _installed_modules(root, project: Project) -> set[str]:
@@ -1405,6 +1446,14 @@ def version() -> str | None:
     return installed_version()
 
 
+def merge_record(base: str, ours: str, theirs: str) -> bool:
+    """Git's merge driver for state records (`mlcode merge-record %O %A %B`): leaves a
+    whole record in `ours`; False when neither side is one (a conflict)."""
+    from mlcode.state.merge import merge_record as merge
+
+    return merge(Path(base), Path(ours), Path(theirs))
+
+
 def init(start: str | os.PathLike[str] | None = None) -> list[str]:
     """Scaffold a project in the current Git repository; returns what it created."""
     from mlcode.scaffold import scaffold
@@ -1435,6 +1484,7 @@ __all__ = [
     "init",
     "load",
     "load_plan",
+    "merge_record",
     "parse_overrides",
     "plan",
     "preview",

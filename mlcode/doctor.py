@@ -3,8 +3,9 @@
 Checks, in order: Git (repository, identity), DVC (set up, cache writable), the remote
 (configured; with `remote=True` also reachable; shared, not local to this machine), the
 apply lock, Git's lock files, the state records (all readable, their artifacts present,
-their DVC cache objects intact: hashed, never moved), the registry branch and the specs. Every check yields ok / warn /
-error with a message and, unless ok, the fix.
+their DVC cache objects intact: hashed, never moved), a half-done merge or rebase, the
+registry branch, the registry tags against origin's, and the specs. Every check yields
+ok / warn / error with a message and, unless ok, the fix.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def run_checks(root: Path, cache_dir: Path, remote: bool = False) -> list[Check]
         _lock(cache_dir),
         _git_locks(root),
         *_records(root, cache_dir, has_remote),
+        _operation(root),
         _branch(root),
+        _registry_tags(root),
         _specs(root),
     ]
     return checks
@@ -176,6 +179,7 @@ def _records(root: Path, cache_dir: Path, has_remote: bool = False) -> list[Chec
     from mlcode.plan.types import ArtifactState
     from mlcode.refresh import Refresher
     from mlcode.state.records import RecordIndex
+    from mlcode.vcs import RESTORE_RECORD_HINT
 
     records, problems = RecordIndex(root, cache_dir / "index.json").load()
     if problems:
@@ -184,7 +188,7 @@ def _records(root: Path, cache_dir: Path, has_remote: bool = False) -> list[Chec
                 "records",
                 "error",
                 "unreadable: " + "; ".join(problems),
-                "restore them from Git (`git checkout -- FILE`)",
+                RESTORE_RECORD_HINT,
             )
         ]
     refresher = Refresher(root, cache_dir)
@@ -272,6 +276,52 @@ def _branch(root: Path) -> Check:
     here = current_branch(root)
     where = "HEAD is on it" if here == branch else f"HEAD is on {here or 'a detached commit'}"
     return Check("registry branch", "ok", f"{branch} ({where})")
+
+
+def _operation(root: Path) -> Check:
+    from mlcode.vcs import operation_in_progress
+
+    busy = operation_in_progress(root)
+    if busy is None:
+        return Check("git operation", "ok", "no merge, rebase or conflict in progress")
+    return Check("git operation", "error", f"{busy[0]}: apply refuses meanwhile", busy[1])
+
+
+def _registry_tags(root: Path) -> Check:
+    """Registry tags here against origin's (`git ls-remote`): a tag of the same name on
+    another object blocks every `git fetch --tags` and every `apply --git-push`."""
+    from mlcode.registry.gittags import tag_drift
+    from mlcode.vcs import git
+
+    if "origin" not in git(root, "remote").split():
+        return Check("registry tags", "ok", "no origin remote to compare with")
+    try:
+        drift = tag_drift(root)
+    except MlcodeError as exc:
+        return Check("registry tags", "warn", f"cannot read origin's tags: {exc.message}")
+    if drift.differ:
+        names = " ".join(drift.differ)
+        return Check(
+            "registry tags",
+            "error",
+            f"local tags differ from origin's: {', '.join(drift.differ)}",
+            f"drop the local ones (`git tag -d {names}`), then `git fetch --tags`",
+        )
+    if drift.local_only:
+        return Check(
+            "registry tags",
+            "warn",
+            f"{len(drift.local_only)} not on origin: {', '.join(drift.local_only[:5])}",
+            "`mlcode apply --git-push` on the registry branch pushes them",
+        )
+    if drift.remote_only:
+        return Check(
+            "registry tags",
+            "warn",
+            f"{len(drift.remote_only)} on origin not fetched: {', '.join(drift.remote_only[:5])}",
+            "`git fetch --tags origin`",
+        )
+    return Check("registry tags", "ok", "the same as origin's")
 
 
 def _specs(root: Path) -> Check:

@@ -52,6 +52,11 @@ def scaffold(root: Path) -> list[str]:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
             created.append(rel)
+    from mlcode.ignores import ignore_all
+    from mlcode.vcs import register_merge_driver
+
+    created += ignore_all(root)  # one static rule per kind folder: never a merge conflict
+    created += register_merge_driver(root)  # records of one model changed on two branches
     if not (root / ".dvc").is_dir():
         _dvc_init(root)
         created.append(".dvc/")

@@ -16,6 +16,14 @@ from mlcode.killpoint import kill_point
 FALLBACK_IDENTITY = ("mlcode", "mlcode@localhost")
 
 
+# How to get a readable state record back; `git checkout -- FILE` refuses an unmerged
+# path, naming a side works mid-merge too (plan then shows what the merged spec needs).
+RESTORE_RECORD_HINT = (
+    "restore each from Git: `git checkout HEAD -- FILE` (this branch's version; in a "
+    "merge, `git checkout --theirs -- FILE` takes the other side's), then `mlcode plan`"
+)
+
+
 def git(root: Path, *args: str, input: str | None = None, env: dict | None = None) -> str:
     """Run `git args` in `root`; return stdout; raise GitError with git's message."""
     try:
@@ -140,6 +148,95 @@ def commit_paths(root: Path, paths: list[str], message: str) -> str | None:
     # killed after moving HEAD left them staged the other way round).
     git(root, "reset", "-q", "--", *paths)
     return commit
+
+
+# Git's markers of an operation that stopped half-way, with how to finish or abort it.
+_IN_PROGRESS = (
+    ("MERGE_HEAD", "a merge", "resolve the conflicts and `git commit`, or `git merge --abort`"),
+    ("rebase-merge", "a rebase", "finish it (`git rebase --continue`) or `git rebase --abort`"),
+    (
+        "rebase-apply",
+        "a rebase or `git am`",
+        "`git rebase --continue` / `git am --continue`, or `--abort`",
+    ),
+    ("CHERRY_PICK_HEAD", "a cherry-pick", "`git cherry-pick --continue` or `--abort`"),
+    ("REVERT_HEAD", "a revert", "`git revert --continue` or `git revert --abort`"),
+    (
+        "sequencer",
+        "a cherry-pick or revert sequence",
+        "`git cherry-pick --continue` (or `git revert --continue`), or `--abort`",
+    ),
+    ("BISECT_LOG", "a bisect", "`git bisect reset`"),
+)
+
+
+def operation_in_progress(root: Path) -> tuple[str, str] | None:
+    """(what is going on, how to finish or abort it) when a merge, rebase, cherry-pick,
+    revert or bisect stopped half-way or the index holds unmerged paths; None when Git
+    is at rest.
+
+    Asked through plumbing (`rev-parse --git-path`, `ls-files -u`), so linked worktrees
+    and a relocated `.git` answer too."""
+    names = [name for name, _what, _how in _IN_PROGRESS]
+    args = [a for name in names for a in ("--git-path", name)]
+    try:
+        paths = git(root, "rev-parse", *args).splitlines()
+    except GitError:
+        return None  # not a repository (yet): nothing can be in progress
+    for (_name, what, how), path in zip(_IN_PROGRESS, paths, strict=True):
+        if (root / path).exists():
+            return f"{what} is in progress", how
+    unmerged = sorted({line.split("\t", 1)[1] for line in _unmerged(root)})
+    if unmerged:
+        more = f" and {len(unmerged) - 1} more" if len(unmerged) > 1 else ""
+        return (
+            f"the index has unmerged paths ({unmerged[0]}{more})",
+            "resolve each file and `git add` it (or take a side with `git checkout "
+            "--ours|--theirs -- FILE`)",
+        )
+    return None
+
+
+def _unmerged(root: Path) -> list[str]:
+    out = git(root, "ls-files", "-u", "-z")
+    return [entry for entry in out.split("\0") if entry]
+
+
+def refuse_mid_operation(root: Path, doing: str) -> None:
+    """Raise GitError when `operation_in_progress`: mlcode writes records, commits and
+    tags through its own index, so Git's own unmerged-path check would never run and a
+    half-merged file (conflict markers) would be committed."""
+    busy = operation_in_progress(root)
+    if busy is None:
+        return
+    what, how = busy
+    raise GitError(
+        f"cannot {doing}: {what}",
+        f"finish or abort it first ({how}), then run mlcode again; `mlcode plan` works meanwhile",
+    )
+
+
+def register_merge_driver(root: Path, attributes_too: bool = True) -> list[str]:
+    """Have Git merge state records with `mlcode merge-record` (`mlcode.state.merge`):
+    the attribute in `.gitattributes` (committed, shared) and the driver in the local
+    config (never cloned: apply registers it in a clone whose `.gitattributes` names
+    it, with `attributes_too=False`). Returns what changed."""
+    from mlcode.state.merge import ATTRIBUTES, DRIVER
+
+    changed = []
+    attributes = root / ".gitattributes"
+    lines = attributes.read_text().splitlines() if attributes.exists() else []
+    if ATTRIBUTES not in lines and not attributes_too:
+        return []
+    if ATTRIBUTES not in lines:
+        attributes.write_text("\n".join([*lines, ATTRIBUTES]) + "\n")
+        changed.append(".gitattributes")
+    command = "mlcode merge-record %O %A %B"
+    if _config(root, f"merge.{DRIVER}.driver") != command:
+        git(root, "config", f"merge.{DRIVER}.name", "mlcode state record")
+        git(root, "config", f"merge.{DRIVER}.driver", command)
+        changed.append(f"git config merge.{DRIVER}.driver")
+    return changed
 
 
 def git_locks(root: Path) -> list[Path]:

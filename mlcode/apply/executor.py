@@ -34,6 +34,7 @@ from mlcode.build.task import BuildResult, BuildTask
 from mlcode.bundle import BundleError, stage_bundle
 from mlcode.fsutil import dir_manifest, replace_dir
 from mlcode.graph.dag import DAG
+from mlcode.ignores import ignore_all
 from mlcode.killpoint import kill_point
 from mlcode.plan.planner import fingerprint_of, record_inputs
 from mlcode.plan.types import Action, ArtifactState, Observed, Plan
@@ -359,7 +360,9 @@ class _Walk:
         # The work-tree copy goes too (it would be an untracked file once no longer
         # ignored); the artifact stays in the DVC cache, on the remote and in history.
         shutil.rmtree(self.ws.root / address.artifact_path, ignore_errors=True)
-        _remove_ignore_entry(self.ws.root, address)
+        # The static rule stays (and replaces an older per-name entry): no file that
+        # lists resources, so branches retiring different ones never conflict.
+        ignore_all(self.ws.root)
         self.result.touched.append(address.record_path)
         self.emit(Succeeded(address, "retired", 0.0))
 
@@ -379,15 +382,3 @@ def apply_plan(
     walk = _Walk(plan, resources, dag, observed, runner, store, workspace, on_event)
     walk.forced = set(forced)
     return walk.run()
-
-
-def _remove_ignore_entry(root: Path, address: Address) -> None:
-    ignore = root / address.artifact_path.rsplit("/", 1)[0] / ".gitignore"
-    if not ignore.exists():
-        return
-    entry = f"/{address.name}"
-    lines = [ln for ln in ignore.read_text().splitlines() if ln.strip() != entry]
-    if lines:
-        ignore.write_text("\n".join(lines) + "\n")
-    else:
-        ignore.unlink()

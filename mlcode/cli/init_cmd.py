@@ -24,3 +24,13 @@ def register(app: typer.Typer) -> None:
             out.print(f"Warning: {warning}.")
         out.print("Initialised. Next: mlcode plan")
         return 0
+
+    @app.command("merge-record", hidden=True)
+    def merge_record(base: str, ours: str, theirs: str) -> int:
+        """Git's merge driver for state records, registered by `mlcode init`.
+
+        Example: git config merge.mlcode-record.driver "mlcode merge-record %O %A %B"
+        """
+        from mlcode import api
+
+        return 0 if api.merge_record(base, ours, theirs) else 1

@@ -202,5 +202,51 @@ def push(root: Path, remote: str, branch: str, tag_names: list[str]) -> None:
         ) from None
 
 
+def delete_tags(root: Path, names: list[str]) -> list[str]:
+    """Delete these local tags (those a rejected push left: never on any remote);
+    returns the names deleted."""
+    present = [n for n in names if _exists(root, n)]
+    if present:
+        git(root, "tag", "-d", *present)
+    return present
+
+
+def local_tags(root: Path) -> dict[str, str]:
+    """{registry tag name: tag object id} of this repository."""
+    out = git(root, "for-each-ref", "--format=%(objectname) %(refname:lstrip=2)", "refs/tags/")
+    pairs = (line.split(" ", 1) for line in out.splitlines() if " " in line)
+    return {name: obj for obj, name in pairs if parse_tag(name) is not None}
+
+
+def remote_tags(root: Path, remote: str = "origin") -> dict[str, str]:
+    """{registry tag name: tag object id} on `remote` (`git ls-remote`, no prompt)."""
+    out = git(root, "ls-remote", "--tags", remote, env={"GIT_TERMINAL_PROMPT": "0"})
+    tags = {}
+    for line in out.splitlines():
+        obj, _, ref = line.partition("\t")
+        name = ref.removeprefix("refs/tags/")
+        if ref.startswith("refs/tags/") and not name.endswith("^{}") and parse_tag(name):
+            tags[name] = obj
+    return tags
+
+
+@dataclass(frozen=True, slots=True)
+class TagDrift:
+    """How this repository's registry tags differ from a remote's."""
+
+    differ: list[str]  # on both, on different objects: blocks every fetch and push
+    local_only: list[str]  # never pushed
+    remote_only: list[str]  # not fetched
+
+
+def tag_drift(root: Path, remote: str = "origin") -> TagDrift:
+    mine, theirs = local_tags(root), remote_tags(root, remote)
+    return TagDrift(
+        sorted(n for n in mine.keys() & theirs.keys() if mine[n] != theirs[n]),
+        sorted(mine.keys() - theirs.keys()),
+        sorted(theirs.keys() - mine.keys()),
+    )
+
+
 def now() -> int:
     return int(_time.time())

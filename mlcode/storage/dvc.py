@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from mlcode.errors import StorageError
-from mlcode.fsutil import atomic_write, replace_dir
+from mlcode.fsutil import replace_dir
+from mlcode.ignores import ignore_all
 from mlcode.killpoint import kill_point
 from mlcode.storage.cachefiles import (
     Quarantined,
@@ -126,7 +127,7 @@ class DvcStore:
         Uses DVC's object layer (what `dvc add` does underneath) rather than `Repo.add`,
         which re-reads every `.dvc` file of the repository per call (~20 ms each). The
         `.dvc` file itself is written by the caller with the state record; the
-        `.gitignore` entry beside the directory is written here, as `dvc add` would.
+        `.gitignore` beside the directory is made to ignore it here (`mlcode.ignores`).
         DVC keeps an object already in the cache, so a corrupt one of the same name is
         quarantined first; `source` says in `notes()` how its intact copy came back.
         """
@@ -156,7 +157,7 @@ class DvcStore:
                 "hash": "md5",
                 "path": path.rsplit("/", 1)[-1],
             }
-            _ignore(self.root / path)
+        ignore_all(self.root)  # where `dvc add` would list `/NAME` beside each
         self._mark_healed(source)
         return outs
 
@@ -181,7 +182,8 @@ class DvcStore:
             if not done:
                 failed.append(target)
                 continue
-            _ignore(self.root / target.removesuffix(".dvc"))  # as after `dvc add`
+        if len(failed) < len(record_files):
+            ignore_all(self.root)  # as after `dvc add`
         return failed
 
     def _assemble(self, path: str, md5: str) -> bool:
@@ -683,15 +685,6 @@ def _recorded_md5(record_file: Path) -> str | None:
         return str(data["outs"][0]["md5"])
     except (OSError, ValueError, yaml.YAMLError, KeyError, IndexError, TypeError):
         return None
-
-
-def _ignore(folder: Path) -> None:
-    """List `/NAME` in the `.gitignore` beside `folder`, as `dvc add` does."""
-    ignore = folder.parent / ".gitignore"
-    entry = f"/{folder.name}"
-    lines = ignore.read_text().splitlines() if ignore.exists() else []
-    if entry not in lines:
-        atomic_write(ignore, "\n".join([*lines, entry]) + "\n")
 
 
 @contextlib.contextmanager

@@ -115,8 +115,12 @@ class Composer:
             ConfigLoaderImpl._apply_overrides_to_config(defaults.config_overrides, cfg)
             with _env_kept_unresolved():
                 data = _unmark(OmegaConf.to_container(cfg, resolve=True))
-        except ComposeFailed:
-            raise
+        except ComposeFailed as exc:  # ours quote the override too: hide its secrets
+            problem = exc.problem
+            hidden = _hide_secrets(problem.message, overrides)
+            if hidden == problem.message:
+                raise
+            raise ComposeFailed(SpecProblem(problem.file, problem.key, hidden)) from None
         except OmegaConfBaseException as exc:
             key = getattr(exc, "full_key", "") or ""
             message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -157,7 +157,8 @@ class DvcStore:
                 "hash": "md5",
                 "path": path.rsplit("/", 1)[-1],
             }
-        ignore_all(self.root)  # where `dvc add` would list `/NAME` beside each
+        if any(p.startswith("artifacts/") for p in paths):  # not a preview's build
+            ignore_all(self.root)  # where `dvc add` would list `/NAME` beside each
         self._mark_healed(source)
         return outs
 

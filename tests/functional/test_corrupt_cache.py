@@ -111,7 +111,8 @@ def test_pull_quarantines_the_corrupt_object_and_fetches_it_again(proj):
     done = proj.run("pull")
     assert done.returncode == 0, proj.output(done)
     assert "model.m: pulled" in done.stdout
-    note = next(line for line in done.stdout.splitlines() if line.startswith("Note:"))
+    note = next(line for line in done.stdout.splitlines() if "corrupt DVC cache object" in line)
+    assert note.startswith("Note:")
     assert f"corrupt DVC cache object {md5}" in note
     assert f"moved to .mlcode/quarantine/{md5}" in note
     assert "fetched again from the remote storage" in note

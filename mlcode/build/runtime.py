@@ -122,8 +122,10 @@ def _import_before_seeding(spec: Any) -> None:
     import is left for the build to report."""
     import importlib
 
+    from mlcode.spec.targets import iter_targets
+
     warm_imports()
-    for target in sorted(_targets(spec)):
+    for target in sorted({name for _key, name in iter_targets(spec)}):
         parts = target.split(".")
         for end in range(len(parts), 0, -1):
             try:
@@ -131,17 +133,6 @@ def _import_before_seeding(spec: Any) -> None:
                 break
             except Exception:  # the build itself reports a target that cannot be had
                 continue
-
-
-def _targets(value: Any) -> set[str]:
-    if isinstance(value, dict):
-        found = {value["_target_"]} if isinstance(value.get("_target_"), str) else set()
-        for sub in value.values():
-            found |= _targets(sub)
-        return found
-    if isinstance(value, list):
-        return set().union(*(_targets(v) for v in value)) if value else set()
-    return set()
 
 
 def _seed_global_generators(seed: int) -> None:

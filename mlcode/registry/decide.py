@@ -157,7 +157,8 @@ def decide(
     if register:
         version = bump(model.highest if model else None, part() if model else "patch")
     held = model.current_stages() if model else {}
-    unassign = tuple(sorted((s, v) for s, v in held.items() if s != stage))
+    assigned = model.assignments() if model and not model.deprecated else []
+    unassign = tuple((s, v) for s, v in assigned if s != stage)
     holder = held.get(stage) if stage else None
     if stage is None or holder == version:
         return Decision(version, register, unassign=unassign)
@@ -174,13 +175,16 @@ def decide(
     if passed(list(results)) is False:
         return Decision(version, register, None, holder, results, True, unassign)
     if holder:
-        unassign = tuple(sorted((*unassign, (stage, holder))))
+        # the holder, and any assignment hidden behind it, so that the stage is this
+        # version's alone (an unassignment of `version` itself would undo the assignment)
+        unassign += tuple((s, v) for s, v in assigned if s == stage and v != version)
+        unassign = tuple(sorted(unassign))
     return Decision(version, register, stage, holder, results, False, unassign, rollback=rollback)
 
 
 def decide_retire(model: Model | None) -> Decision:
-    """Retiring: unassign every stage, then deprecate (if the model is still active)."""
+    """Retiring: unassign every stage (hidden assignments too, or a later registration
+    would bring them back), then deprecate (if the model is still active)."""
     if model is None or model.deprecated or not model.versions:
         return Decision(None)
-    held = model.current_stages()
-    return Decision(None, unassign=tuple(sorted(held.items())), deprecate=True)
+    return Decision(None, unassign=tuple(model.assignments()), deprecate=True)

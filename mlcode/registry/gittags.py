@@ -12,7 +12,7 @@ import os
 import time as _time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlcode.errors import GitError, MlcodeError
 from mlcode.fsutil import read_json, stat_key, write_json
@@ -27,6 +27,7 @@ _FORMAT = "%1e".join(
         "%(objecttype)",
         "%(*objectname)",
         "%(taggerdate:unix)",
+        "%(*committerdate:unix)",
         "%(taggername) %(taggeremail)",
         "%(contents)",
     ]
@@ -73,22 +74,26 @@ def read_events(root: Path) -> list[TagEvent]:
         out = git(root, "for-each-ref", f"--format={_FORMAT}{_END}", "refs/tags/")
     except GitError:
         return []
-    rows = []
+    rows: list[list[Any]] = []
     for chunk in out.split("\x1d"):
         fields = chunk.lstrip("\n").split("\x1e")
-        if len(fields) != 6 or fields[1] != "tag":
+        if len(fields) != 7 or fields[1] != "tag":
             continue
-        name, _type, commit, when, tagger, message = fields
+        name, _type, commit, when, committed, tagger, message = fields
         if parse_tag(name) is not None:
-            rows.append([name, commit, int(when or 0), tagger, message.strip()])
+            rows.append(
+                [name, commit, int(when or 0), tagger, message.strip(), int(committed or 0)]
+            )
     if signature is not None and cache.parent.is_dir():
         with contextlib.suppress(OSError):
             write_json(cache, {"signature": signature, "rows": rows})
     return [_event(*row) for row in rows]
 
 
-def _event(name: str, commit: str, when: int, tagger: str, message: str) -> TagEvent:
-    event = event_from_tag(name, commit, int(when), tagger, message)
+def _event(
+    name: str, commit: str, when: int, tagger: str, message: str, committed: int
+) -> TagEvent:
+    event = event_from_tag(name, commit, int(when), tagger, message, int(committed))
     if event is None:
         raise ValueError(name)
     return event
@@ -248,5 +253,16 @@ def tag_drift(root: Path, remote: str = "origin") -> TagDrift:
     )
 
 
-def now() -> int:
-    return int(_time.time())
+class Clock:
+    """The wall clock, in whole seconds (the resolution of a Git tagger date)."""
+
+    def now(self) -> int:
+        return int(_time.time())
+
+    def wait_past(self, second: int) -> None:
+        """Return once `now()` is later than `second`."""
+        while (left := second + 1 - _time.time()) > 0:
+            _time.sleep(left)
+
+
+SYSTEM_CLOCK = Clock()

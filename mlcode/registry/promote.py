@@ -9,14 +9,20 @@ decision is made against them, and all new tags are created in one transaction:
     assign     NAME#STAGE#N       on the registration commit of the version taking it
     deprecate  NAME@deprecated#N  on HEAD, after the model's stages are unassigned
 
-Tagger times increase by one second per tag of a model, starting after its last event,
-so `gto` (which orders by timestamp) agrees with the counters mlcode orders by.
+Tags carry the real time. GTO orders events by their whole-second tagger time, and a
+same-second tie can go against the intent (an unassignment beats an assignment, a stage
+move beats a deprecation), so mlcode keeps its tags out of ties: it waits, if need be,
+until the second after the touched models' latest event; dates a deprecation one second
+after the unassignments before it (waiting for that second); and returns only once the
+second of its last tag is over, so that whatever comes next (a `gto` command, another
+apply) is dated later. Waits are under a second each, and only when tags are written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from mlcode.address import Address
@@ -30,7 +36,14 @@ from mlcode.registry.decide import (
     decide_retire,
     scored_split,
 )
-from mlcode.registry.gittags import NewTag, create_tags, now, read_registry, read_version_records
+from mlcode.registry.gittags import (
+    SYSTEM_CLOCK,
+    Clock,
+    NewTag,
+    create_tags,
+    read_registry,
+    read_version_records,
+)
 from mlcode.registry.tags import assign_tag, deprecate_tag, register_tag, unassign_tag
 from mlcode.registry.view import GATE_LINE, Model
 from mlcode.state.types import Record
@@ -63,22 +76,28 @@ class RegistryOutcome:
     notes: list[str] = field(default_factory=list)  # gates decided on recorded metrics
 
 
+# A model's tags dated up to this many seconds ahead of this clock (another machine's
+# clock; earlier mlcode dated its tags ahead) are waited for; beyond, new tags are dated
+# after them, with a note.
+MAX_WAIT = 3
+
+
 def register_and_promote(
-    root: Path, head: str, intents: list[Intent], scorer: Scorer
+    root: Path, head: str, intents: list[Intent], scorer: Scorer, clock: Clock = SYSTEM_CLOCK
 ) -> RegistryOutcome:
     """Decide and tag every intent; all tags in one transaction (RegistryConflict if a
-    tag appeared meanwhile: nothing is tagged then)."""
+    tag appeared meanwhile: nothing is tagged then). `clock` dates the tags and waits
+    (see the module docstring)."""
     view = read_registry(root)
     needed: list[tuple[Model, str]] = []
     for intent in intents:
         model = view.get(intent.address.name)
         if model is not None:
-            wanted = set(model.current_stages().values()) | {model.highest}
-            needed += [(model, v) for v in sorted(wanted - {None}) if v in model.versions]
+            wanted = {*model.current_stages().values(), *([model.highest] if model.highest else [])}
+            needed += [(model, v) for v in sorted(wanted) if v in model.versions]
     records = read_version_records(root, view, needed)
     outcome = RegistryOutcome()
-    tags: list[NewTag] = []
-    clock = now()
+    decided: list[tuple[str, Model | None, Decision, str]] = []
     for intent in intents:
         name = intent.address.name
         model = view.get(name)
@@ -94,15 +113,45 @@ def register_and_promote(
                 f"{intent.address} gate {g}" for g in decision.gates if RECORDED in g.note
             ]
         fingerprint = intent.record.fingerprint if intent.record else ""
-        tags += _tags(name, model, decision, head, clock, fingerprint)
+        decided.append((name, model, decision, fingerprint))
         if decision.register and decision.version:
             outcome.registered[str(intent.address)] = decision.version
         outcome.moves += [f"{intent.address} {r}" for r in decision.reasons()]
         if decision.deprecate:
             outcome.moves.append(f"{intent.address} deprecated")
+    writes = [
+        m for _, m, d, _ in decided if m is not None and (d.register or d.moves or d.deprecate)
+    ]
+    second = _first_second(clock, max((m.last_time for m in writes), default=0), outcome.notes)
+    tags = [tag for name, m, d, fp in decided for tag in _tags(name, m, d, head, second, fp)]
+    if not tags:
+        return outcome
+    last = max(t.time for t in tags)
+    if second <= clock.now() < last:
+        clock.wait_past(last - 1)  # a deprecation's second has come
     create_tags(root, tags)
     outcome.tags = [t.name for t in tags]
+    if last - clock.now() <= MAX_WAIT:
+        clock.wait_past(last)
     return outcome
+
+
+def _first_second(clock: Clock, after: int, notes: list[str]) -> int:
+    """The second to date new tags with: now, once it is later than `after` (the
+    touched models' latest event)."""
+    now = clock.now()
+    if after < now:
+        return now
+    if after - now <= MAX_WAIT:
+        clock.wait_past(after)
+        return clock.now()
+    when = datetime.fromtimestamp(after, UTC).isoformat()
+    notes.append(
+        f"registry tags are dated up to {when}, {after - now} s ahead of this machine's "
+        "clock: the new tags are dated after them (check the clock of the machine that "
+        "wrote them)"
+    )
+    return after + 1
 
 
 def _decide(
@@ -138,7 +187,7 @@ def _decide(
             else g
             for g in decision.gates
         )
-        kept = tuple(u for u in decision.unassign if u != (decision.assign, decision.from_version))
+        kept = tuple(u for u in decision.unassign if u[0] != decision.assign)
         decision = Decision(
             decision.version, decision.register, None, decision.from_version, gates, True, kept
         )
@@ -146,9 +195,10 @@ def _decide(
 
 
 def _tags(
-    name: str, model: Model | None, d: Decision, head: str, clock: int, fingerprint: str
+    name: str, model: Model | None, d: Decision, head: str, t: int, fingerprint: str
 ) -> list[NewTag]:
-    t = max(clock, model.last_time + 1) if model else clock
+    """The tags of one decision, dated `t`; a deprecation after unassignments `t + 1`
+    (GTO lets a stage event of the same second revive the model)."""
     counter = model.next_counter() if model else 1
 
     def commit_of(version: str) -> str:
@@ -165,16 +215,16 @@ def _tags(
             f"mlcode-record: {Address.parse('model.' + name).record_path}"
         )
         out.append(NewTag(register_tag(name, d.version), head, message, t))
-        t += 1
     for stage, version in d.unassign:
         message = f"Unassigning stage {stage} from artifact {name} version {version}"
         out.append(NewTag(unassign_tag(name, stage, counter), commit_of(version), message, t))
-        counter, t = counter + 1, t + 1
+        counter += 1
     if d.assign and d.version:
         gates = "".join(f"\n{GATE_LINE}{g}" for g in d.gates)
         message = f"Assigning stage {d.assign} to artifact {name} version {d.version}\n{gates}"
         out.append(NewTag(assign_tag(name, d.assign, counter), commit_of(d.version), message, t))
-        counter, t = counter + 1, t + 1
+        counter += 1
     if d.deprecate:
-        out.append(NewTag(deprecate_tag(name, counter), head, f"Deprecating artifact {name}", t))
+        message = f"Deprecating artifact {name}"
+        out.append(NewTag(deprecate_tag(name, counter), head, message, t + 1 if out else t))
     return out

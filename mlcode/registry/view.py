@@ -1,10 +1,27 @@
 """The registry view: tag events folded into versions, stages and history. Pure.
 
-Events that carry a counter (assign, unassign, deprecate) are ordered by it, never by
-timestamp; registrations carry none and are merged in by their tagger time (a
-registration goes before any counter event of the same second). The fold mirrors what
-`gto show` reports: a stage is held by the version most recently assigned to it and
-not unassigned since; a deprecated model lists nothing until it is registered again.
+The fold reproduces what `gto show` (GTO 1.10) reports for the same tags, ties included,
+so that `mlcode registry` and `gto show` never disagree:
+
+- Events are ordered by tagger time (whole seconds); GTO's counters only name tags.
+- A version is active when its latest registration is later than its latest
+  deregistration (a deregistration of the same second wins).
+- A stage assignment of a version is active when its latest assignment is later than its
+  latest unassignment (an unassignment of the same second wins). A stage tag belongs to
+  the version registered on its commit; on a commit with no registration it is a
+  version of its own, named by the commit.
+- A stage is held by the active version whose active assignment is the most recent; of
+  assignments in the same second, the one of the version registered earliest (then the
+  one GTO indexed first: by time, then tag name) wins.
+- A model is deprecated while its latest event is a deprecation: any version or stage
+  event of the same second or later revives it, with the stage assignments it had. GTO
+  counts the commit each version or stage tag points at as an event of that version,
+  dated by its committer time.
+
+Source: GTO 1.10 `gto/base.py` (`VStage.is_active`, `Version.is_active`,
+`Artifact.is_active`, `Artifact.get_vstages` with `sort=timestamp`), `gto/tag.py` (tags
+indexed in (time, name) order) and `gto/index.py` (a commit event for every version).
+Not reproduced: versions GTO discovers from an `artifacts.yaml` at HEAD.
 """
 
 from __future__ import annotations
@@ -21,7 +38,8 @@ GATE_LINE = "mlcode-gate: "
 
 @dataclass(frozen=True, slots=True)
 class TagEvent:
-    """One registry tag: its name parsed, the commit it points to, when, by whom, why."""
+    """One registry tag: its name parsed, the commit it points to, when (tagger time),
+    by whom, why, and when that commit was made (committer time, Unix seconds)."""
 
     tag: str
     parsed: ParsedTag
@@ -29,6 +47,7 @@ class TagEvent:
     time: int
     tagger: str
     message: str
+    committed: int = 0
 
     @property
     def fingerprint(self) -> str | None:
@@ -45,9 +64,11 @@ class TagEvent:
         ]
 
 
-def event_from_tag(tag: str, commit: str, time: int, tagger: str, message: str) -> TagEvent | None:
+def event_from_tag(
+    tag: str, commit: str, time: int, tagger: str, message: str, committed: int = 0
+) -> TagEvent | None:
     parsed = parse_tag(tag)
-    return TagEvent(tag, parsed, commit, time, tagger, message) if parsed else None
+    return TagEvent(tag, parsed, commit, time, tagger, message, committed) if parsed else None
 
 
 @dataclass(slots=True)
@@ -62,6 +83,7 @@ class Version:
     tag: str
     fingerprint: str | None
     active: bool = True
+    order: int = 0  # GTO's index order: breaks ties between equal versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +101,8 @@ class Model:
     name: str
     versions: dict[str, Version] = field(default_factory=dict)
     stages: dict[str, str] = field(default_factory=dict)  # stage -> version holding it
+    # stage -> every version with an active assignment of it, the holder last
+    assigned: dict[str, list[str]] = field(default_factory=dict)
     history: list[HistoryItem] = field(default_factory=list)
     deprecated: bool = False
     max_counter: int = 0
@@ -86,7 +110,8 @@ class Model:
 
     @property
     def active(self) -> bool:
-        return not self.deprecated and any(v.active for v in self.versions.values())
+        """True unless deprecated (`gto show` lists the model)."""
+        return not self.deprecated
 
     @property
     def managed(self) -> bool:
@@ -103,12 +128,19 @@ class Model:
         """The highest active version (what `gto show` lists), None when retired."""
         if self.deprecated:
             return None
-        live = [v for v, info in self.versions.items() if info.active]
-        return max(live, key=version_key, default=None)
+        live = [info for info in self.versions.values() if info.active]
+        best = max(live, key=lambda i: (version_key(i.version), i.order), default=None)
+        return best.version if best else None
 
     def current_stages(self) -> dict[str, str]:
         """Stage -> version, empty while the model is deprecated."""
         return {} if self.deprecated else dict(self.stages)
+
+    def assignments(self) -> list[tuple[str, str]]:
+        """(stage, version) of every active assignment, also those hidden behind a later
+        one (`gto assign` does not unassign the previous holder): what must be
+        unassigned for a stage to be empty."""
+        return sorted((s, v) for s, versions in self.assigned.items() for v in versions)
 
     def version_for(self, fingerprint: str | None) -> str | None:
         """The active version registered for this fingerprint (highest if several)."""
@@ -155,77 +187,136 @@ def fold(events: Iterable[TagEvent]) -> RegistryView:
     return RegistryView({name: _fold_model(name, evs) for name, evs in sorted(by_name.items())})
 
 
-def _ordered(events: list[TagEvent]) -> list[TagEvent]:
-    timed = sorted(
-        (e for e in events if e.parsed.counter is None),
-        key=lambda e: (e.time, _kind_rank(e), e.tag),
-    )
-    counted = sorted(
-        (e for e in events if e.parsed.counter is not None),
-        key=lambda e: (e.parsed.counter, e.time, e.tag),
-    )
-    out: list[TagEvent] = []
-    i = j = 0
-    while i < len(timed) or j < len(counted):
-        if j >= len(counted) or (i < len(timed) and timed[i].time <= counted[j].time):
-            out.append(timed[i])
-            i += 1
-        else:
-            out.append(counted[j])
-            j += 1
-    return out
+@dataclass(slots=True)
+class _Line:
+    """One version as GTO indexes it: a registered version, or one stage tag on a commit
+    that has no registration. `order` is the order GTO created it in."""
+
+    label: str
+    order: int
+    committed: int = 0  # committer time of its commit
+    registered: list[int] = field(default_factory=list)
+    deregistered: list[int] = field(default_factory=list)
+    assigned: dict[str, list[int]] = field(default_factory=dict)
+    unassigned: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        if not self.registered:
+            return not self.deregistered  # a stage tag's own version is active
+        return not self.deregistered or max(self.registered) > max(self.deregistered)
+
+    @property
+    def created(self) -> int:
+        """GTO's `created_at`: the latest registration, else the latest of the stage
+        tag's time and its commit's (GTO counts the commit as an event, and does not
+        leave it out here as it means to)."""
+        if self.registered:
+            return max(self.registered)
+        return max(self.committed, *(t for times in self.assigned.values() for t in times))
+
+    def holds(self, stage: str) -> int | None:
+        """Time of the active assignment of `stage`, None when there is none."""
+        assigned = self.assigned.get(stage)
+        if not assigned:
+            return None
+        unassigned = self.unassigned.get(stage)
+        return max(assigned) if not unassigned or max(assigned) > max(unassigned) else None
 
 
-def _kind_rank(event: TagEvent) -> int:
-    return 0 if event.parsed.kind in (TagKind.REGISTER, TagKind.CREATE) else 1
+_VERSION_KINDS = (TagKind.REGISTER, TagKind.DEREGISTER)
+_STAGE_KINDS = (TagKind.ASSIGN, TagKind.UNASSIGN)
+_HISTORY_RANK = {
+    TagKind.CREATE: 0,
+    TagKind.REGISTER: 0,
+    TagKind.DEREGISTER: 1,
+    TagKind.UNASSIGN: 2,
+    TagKind.ASSIGN: 2,
+    TagKind.DEPRECATE: 3,
+}
+
+
+def _history_key(event: TagEvent) -> tuple:
+    """Display order: by time; in one second, registrations, stage moves (by counter),
+    then deprecations."""
+    return (event.time, _HISTORY_RANK[event.parsed.kind], event.parsed.counter or 0, event.tag)
 
 
 def _fold_model(name: str, events: list[TagEvent]) -> Model:
     model = Model(name)
+    indexed = sorted(events, key=lambda e: (e.time, e.tag))  # GTO's indexing order
+    lines: dict[str, _Line] = {}
     at_commit: dict[str, str] = {}
-    # stage -> versions holding an active assignment, oldest first
-    holders: dict[str, list[str]] = {}
-    ordered = _ordered(events)
-    for event in ordered:
-        if event.parsed.kind is TagKind.REGISTER and event.parsed.version:
-            at_commit.setdefault(event.commit, event.parsed.version)
-    for event in ordered:
+    for event in indexed:
         p = event.parsed
         model.max_counter = max(model.max_counter, p.counter or 0)
         model.last_time = max(model.last_time, event.time)
-        version: str | None = p.version
+        if p.kind not in _VERSION_KINDS:
+            continue
+        assert p.version is not None
+        line = lines.setdefault(p.version, _Line(p.version, len(lines)))
+        at_commit.setdefault(event.commit, p.version)
         if p.kind is TagKind.REGISTER:
-            assert p.version is not None
+            line.registered.append(event.time)
             if p.version not in model.versions:
                 model.versions[p.version] = Version(
-                    p.version,
-                    event.commit,
-                    event.time,
-                    event.tagger,
-                    event.tag,
-                    event.fingerprint,
+                    p.version, event.commit, event.time, event.tagger, event.tag, None
                 )
-            model.versions[p.version].active = True
-            model.deprecated = False
-        elif p.kind is TagKind.DEREGISTER:
-            if p.version in model.versions:
-                model.versions[p.version].active = False
-        elif p.kind in (TagKind.ASSIGN, TagKind.UNASSIGN):
-            assert p.stage is not None
-            # GTO resolves a stage tag through the registration on the same commit.
+            info = model.versions[p.version]
+            info.fingerprint = info.fingerprint or event.fingerprint
+        else:
+            line.deregistered.append(event.time)
+    stage_lines: list[_Line] = []
+    for event in indexed:
+        p = event.parsed
+        if p.kind not in _STAGE_KINDS:
+            continue
+        assert p.stage is not None
+        version = at_commit.get(event.commit)
+        if version is None:  # GTO gives each such tag a version of its own
+            line = _Line(event.commit, len(lines) + len(stage_lines), event.committed)
+            stage_lines.append(line)
+        else:
+            line = lines[version]
+        times = line.assigned if p.kind is TagKind.ASSIGN else line.unassigned
+        times.setdefault(p.stage, []).append(event.time)
+    for version, info in model.versions.items():
+        info.active = lines[version].active
+        info.order = lines[version].order
+    candidates: dict[str, list[tuple[tuple[int, int, int], str]]] = {}
+    for line in [*lines.values(), *stage_lines]:
+        if not line.active:
+            continue
+        for stage in line.assigned:
+            since = line.holds(stage)
+            if since is not None:
+                rank = (since, -line.created, -line.order)
+                candidates.setdefault(stage, []).append((rank, line.label))
+    for stage, ranked in sorted(candidates.items()):
+        model.assigned[stage] = [label for _, label in sorted(ranked)]
+        model.stages[stage] = model.assigned[stage][-1]
+    model.deprecated = _deprecated(events)
+    for event in sorted(events, key=_history_key):
+        p = event.parsed
+        version = p.version
+        if p.kind in _STAGE_KINDS:
             version = at_commit.get(event.commit, event.commit)
-            queue = holders.setdefault(p.stage, [])
-            if version in queue:
-                queue.remove(version)
-            if p.kind is TagKind.ASSIGN:
-                queue.append(version)
-        elif p.kind is TagKind.DEPRECATE:
-            model.deprecated = True
-        elif p.kind is TagKind.CREATE:
-            model.deprecated = False
         model.history.append(HistoryItem(event, version))
-    for stage, queue in holders.items():
-        live = [v for v in queue if v not in model.versions or model.versions[v].active]
-        if live:
-            model.stages[stage] = live[-1]
     return model
+
+
+def _deprecated(events: list[TagEvent]) -> bool:
+    """GTO's `Artifact.is_active` negated: the latest event is a deprecation; a version or
+    stage event of the same second wins over it, a deprecation over a creation."""
+    latest: dict[str, int] = {}
+    for event in events:
+        kind = event.parsed.kind
+        group = kind.value if kind in (TagKind.DEPRECATE, TagKind.CREATE) else "version"
+        when = event.time if group != "version" else max(event.time, event.committed)
+        latest[group] = max(latest.get(group, when), when)
+    deprecated = latest.get(TagKind.DEPRECATE.value)
+    if deprecated is None:
+        return False
+    return deprecated > latest.get("version", deprecated - 1) and deprecated >= latest.get(
+        TagKind.CREATE.value, deprecated
+    )

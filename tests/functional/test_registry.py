@@ -489,3 +489,69 @@ def test_revert_to_a_former_champion_is_a_rollback_past_relative_gates(project):
     done = project.run("apply", "--auto-approve")
     assert done.returncode == 3, project.output(done)
     assert gto_show(project)["m"]["stage"] == {"production": "v1.1.0"}
+
+
+def _tag_times(project) -> dict[str, int]:
+    out = project.git(
+        "for-each-ref", "--format=%(refname:lstrip=2) %(taggerdate:unix)", "refs/tags"
+    )
+    return {name: int(when) for name, when in (line.split() for line in out.splitlines())}
+
+
+def test_gto_assign_right_after_a_promotion_is_what_both_views_show(project):
+    # mlcode promotes v1.1.0; at once (no sleep) `gto assign` puts v1.0.0 back in
+    # production. Tags carry real time, never a future one; `gto show` and `mlcode
+    # registry` both say v1.0.0 (mlcode's apply ends after the second of its last tag,
+    # so the gto tag is later, not a same-second tie that GTO would give to the
+    # unassignment).
+    import time
+
+    _setup(project)
+    project.apply()
+    _edit_commit(project, "C: 1.0", "C: 0.5", "conf/estimator/lr.yaml")
+    project.apply()
+    assert gto_show(project)["m"]["stage"] == {"production": "v1.1.0"}
+    subprocess.run(
+        [str(BIN_DIR / "gto"), "assign", "m", "--version", "v1.0.0", "--stage", "production"],
+        cwd=project.root,
+        check=True,
+        capture_output=True,
+    )
+    now = time.time()
+    assert all(when <= now for when in _tag_times(project).values()), _tag_times(project)
+    assert gto_show(project)["m"]["stage"] == {"production": "v1.0.0"}
+    assert registry(project)["m"]["stages"] == {"production": "v1.0.0"}
+    # The next apply sees v1.1.0 (what the spec builds) lose production: a promotion
+    # back to it, planned and applied, and again both views agree.
+    plan = project.plan()
+    promotion = plan["changes"][1]["promotion"]
+    assert (promotion["from_version"], promotion["to_version"]) == ("v1.0.0", "v1.1.0")
+    project.apply()
+    assert gto_show(project)["m"]["stage"] == {"production": "v1.1.0"}
+    assert registry(project)["m"]["stages"] == {"production": "v1.1.0"}
+
+
+def test_gto_assign_without_unassign_is_cleared_when_mlcode_moves_the_stage(project):
+    # `gto assign` leaves the previous holder assigned, hidden behind the new one. When
+    # the spec moves to another stage, mlcode unassigns both, so the hidden one does not
+    # resurface in production.
+    _setup(project)
+    project.apply()
+    _edit_commit(project, "C: 1.0", "C: 0.5", "conf/estimator/lr.yaml")
+    project.apply()  # v1.1.0 in production
+    subprocess.run(
+        [str(BIN_DIR / "gto"), "assign", "m", "--version", "v1.0.0", "--stage", "production"],
+        cwd=project.root,
+        check=True,
+        capture_output=True,
+    )  # v1.0.0 holds production; v1.1.0's assignment is hidden behind it
+    _edit_commit(project, "stage: production", "stage: staging")
+    plan = project.plan()
+    unassign = plan["changes"][1]["promotion"]["unassign"]
+    assert {(u["stage"], u["version"]) for u in unassign} == {
+        ("production", "v1.0.0"),
+        ("production", "v1.1.0"),
+    }
+    project.apply()
+    assert gto_show(project)["m"]["stage"] == {"staging": "v1.1.0"}
+    assert registry(project)["m"]["stages"] == {"staging": "v1.1.0"}

@@ -148,11 +148,26 @@ def test_fold_unmanaged_model_without_counters():
             ["m#prod#1 c1 11", "m#prod#2 c2 21", "m@v1.0.1! c2 30"], "v1.0.0", id="deregistered"
         ),
         pytest.param(["m#prod#1 deadbeef 11"], "deadbeef", id="unregistered-commit"),
-        pytest.param(["m#prod#2 c1 500", "m#prod#3 c2 30"], "v1.0.1", id="skewed-clocks"),
+        pytest.param(
+            ["m#prod#1 deadbeef 11", "m#prod!#2 deadbeef 12"], "deadbeef", id="unregistered-own"
+        ),
+        pytest.param(["m#prod#2 c1 500", "m#prod#3 c2 30"], "v1.0.0", id="time-not-counter"),
+        pytest.param(["m#prod#1 c1 11", "m#prod!#2 c1 11"], None, id="unassign-wins-tie"),
+        pytest.param(["m#prod#1 c2 40", "m#prod#2 c1 40"], "v1.0.0", id="tie-earlier-version"),
+        pytest.param(
+            ["m#prod#1 c1 40", "m#prod#2 c2 40", "m@v1.0.0#3 c1 25"],
+            "v1.0.1",
+            id="tie-reregistered",
+        ),
+        pytest.param(
+            ["m#prod#1 c1 11", "m#prod#2 c2 21", "m@v1.0.1! c2 21"], "v1.0.0", id="dereg-tie"
+        ),
     ],
 )
 def test_stage_holder(lines, holder):
-    # A stage goes to the newest assignment not undone, in counter order, via its commit.
+    # A stage goes to the active version with the latest active assignment, by tagger
+    # time with GTO's tie rules (its counter only names the tag), via its commit: a stage
+    # tag on a commit without a registration is a version of its own, never unassigned.
     m = model("m@v1.0.0 c1 10 a", "m@v1.0.1 c2 20 b", *lines)
     assert m.current_stages().get("prod") == holder
 
@@ -173,18 +188,42 @@ def test_deprecation_hides_everything_until_registered_again():
     assert (m.deprecated, m.latest, m.version_for(fp("b"))) == (False, "v1.1.0", "v1.1.0")
 
 
-def test_counter_events_apply_in_counter_order_despite_clocks():
-    # History follows the counters even when tagger clocks run backwards.
+def test_events_apply_in_time_order_as_gto_does():
+    # GTO orders by tagger time, not by counter: a clock running backwards reorders.
     m = model("m@v1.0.0 c1 10", "m#prod#2 c1 500", "m#prod!#3 c1 30", "m#dev#1 c1 900")
-    assert [h.event.tag for h in m.history] == ["m@v1.0.0", "m#dev#1", "m#prod#2", "m#prod!#3"]
-    assert m.current_stages() == {"dev": "v1.0.0"}
+    assert [h.event.tag for h in m.history] == ["m@v1.0.0", "m#prod!#3", "m#prod#2", "m#dev#1"]
+    assert m.current_stages() == {"dev": "v1.0.0", "prod": "v1.0.0"}
 
 
-def test_registration_goes_before_counter_event_of_the_same_second():
-    # Same-second registration and deprecation: the registration is older, so it stays retired.
-    m = model("m@v1.0.0 c1 10", "m@deprecated#1 c1 20", "m@v1.1.0 c2 20")
-    assert [h.event.tag for h in m.history] == ["m@v1.0.0", "m@v1.1.0", "m@deprecated#1"]
-    assert m.deprecated
+@pytest.mark.parametrize(
+    ("lines", "deprecated"),
+    [
+        pytest.param(["m@deprecated#1 c1 20"], True, id="later"),
+        pytest.param(["m@deprecated#1 c1 20", "m@v1.1.0 c2 20"], False, id="register-same-second"),
+        pytest.param(["m@deprecated#1 c1 10"], False, id="its-registration-same-second"),
+        pytest.param(["m@deprecated#1 c1 20", "m#prod#2 c1 21"], False, id="assign-revives"),
+        pytest.param(["m@deprecated#1 c1 20", "m@created#2 c1 20"], True, id="beats-created"),
+        pytest.param(["m@deprecated#1 c1 20", "m@created#2 c1 21"], False, id="created-later"),
+    ],
+)
+def test_deprecation_is_the_latest_event_with_gto_ties(lines, deprecated):
+    # Deprecated while the latest event is a deprecation; a version or stage event of the
+    # same second keeps the model active, a creation of the same second does not.
+    assert model("m@v1.0.0 c1 10", *lines).deprecated is deprecated
+
+
+def test_a_version_commit_made_after_the_deprecation_revives_the_model():
+    # GTO dates an event for each version by its commit's committer time.
+    later_commit = event_from_tag("m@v1.0.0", "c1", 10, "alice", "by hand", committed=21)
+    assert model("m@v1.0.0 c1 10", "m@deprecated#1 c1 20").deprecated
+    assert not fold([later_commit, event("m@deprecated#1 c1 20")]).get("m").deprecated
+
+
+def test_hidden_assignments_are_listed_for_unassignment():
+    # `gto assign` leaves the previous holder assigned, hidden behind the new one.
+    m = model("m@v1.0.0 c1 10", "m@v1.0.1 c2 20", "m#prod#1 c1 11", "m#prod#2 c2 21")
+    assert m.current_stages() == {"prod": "v1.0.1"}
+    assert m.assignments() == [("prod", "v1.0.0"), ("prod", "v1.0.1")]
 
 
 @st.composite

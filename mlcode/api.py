@@ -159,7 +159,7 @@ def _plan(
             RESTORE_RECORD_HINT,
         )
     if remote is not None:
-        _check_remote(remote, observed)
+        observed = _check_remote(remote, observed)
     from dataclasses import replace as _replace
 
     from mlcode.refresh import ObjectLocator
@@ -232,8 +232,9 @@ def load_plan(path: str | os.PathLike[str]) -> dict:
     return data
 
 
-def _check_remote(remote: Any, observed: Observed) -> None:
-    """`--refresh remote`: mark each recorded artifact the remote holds or lacks."""
+def _check_remote(remote: Any, observed: Observed) -> Observed:
+    """`--refresh remote`: `observed` with each recorded artifact marked as held or
+    lacked by the remote."""
     from dataclasses import replace as _replace
 
     from mlcode.errors import StorageError
@@ -245,9 +246,11 @@ def _check_remote(remote: Any, observed: Observed) -> None:
         )
     records = {a: r for a, r in observed.records.items() if a in observed.facts}
     missing = remote.missing_on_remote(sorted({h for r in records.values() for h in r.objects}))
+    facts = dict(observed.facts)
     for address, record in records.items():
         on_remote = not missing.intersection(record.objects)
-        observed.facts[address] = _replace(observed.facts[address], on_remote=on_remote)
+        facts[address] = _replace(facts[address], on_remote=on_remote)
+    return _replace(observed, facts=facts)
 
 
 def apply(
@@ -872,8 +875,8 @@ def show(start: str | os.PathLike[str] | None = None, address: str | None = None
     repo = open_repo(start)
     view = read_registry(repo.root)
     if address and ("@" in address or "#" in address):
-        addr, version, record = _registered(repo, view, address)
-        return [_show_item(addr, record, view, version)]
+        addr, registered_version, registered_record = _registered(repo, view, address)
+        return [_show_item(addr, registered_record, view, registered_version)]
     records, problems = RecordIndex(repo.root, repo.cache_dir / "index.json").load()
     if problems:
         raise PlanError("unreadable state records:\n  " + "\n  ".join(problems))

@@ -312,7 +312,8 @@ def cat_blobs(root: Path, names: list[str]) -> list[str | None]:
     )
     if done.returncode != 0:
         raise GitError(f"git cat-file failed: {done.stderr.decode().strip()}")
-    out, pos, blobs = done.stdout, 0, []
+    out, pos = done.stdout, 0
+    blobs: list[str | None] = []
     for _name in names:
         end = out.index(b"\n", pos)
         header = out[pos:end].split()

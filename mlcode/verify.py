@@ -102,7 +102,7 @@ class Verifier:
             else:
                 git(self.root, "worktree", "add", "--detach", "-f", str(tree), record.built_from)
                 worktree = True
-                self._check_inputs(record, tree, report)
+                self._check_inputs(record, record.built_from, tree, report)
                 spec = record.spec
             if spec is not None and self._buildable(record, spec, report):
                 upstream = self._upstream(record, scratch, report)
@@ -158,21 +158,22 @@ class Verifier:
             report.fail(f"env {name} is not set as it was for the build (set it as it was)")
         return not differ
 
-    def _check_inputs(self, record: Record, tree: Path, report: VerifyReport) -> None:
-        """Code and source files at the recorded commit must hash as recorded."""
+    def _check_inputs(self, record: Record, commit: str, tree: Path, report: VerifyReport) -> None:
+        """Code and source files at `commit` (the record's `built_from`, checked out in
+        `tree`) must hash as recorded."""
         for rel, md5 in sorted(record.code.items()):
             path = tree / rel
             now = file_md5(path) if path.is_file() else None
             if now != md5:
                 report.fail(
-                    f"code {rel} at {record.built_from[:12]} differs from the record "
+                    f"code {rel} at {commit[:12]} differs from the record "
                     "(built from uncommitted code?)"
                 )
         for key, md5 in sorted(record.inputs.items()):
             if key.startswith("source:"):
                 path = tree / key[len("source:") :]
                 if (file_md5(path) if path.is_file() else None) != md5:
-                    report.fail(f"{key} at {record.built_from[:12]} differs from the record")
+                    report.fail(f"{key} at {commit[:12]} differs from the record")
 
     def _upstream(self, record: Record, scratch: Path, report: VerifyReport):
         """Materialise each upstream artifact by its recorded digest, from checked cache

@@ -26,6 +26,10 @@ def build_dataset(task: BuildTask) -> None:
             target = _inherited_target(task, names)
         trains = [pd.read_parquet(Path(task.upstream[n]) / "train.parquet") for n in names]
         tests = [pd.read_parquet(Path(task.upstream[n]) / "test.parquet") for n in names]
+        # Frames from one upstream; {name: frame} from several, for the transform to join
+        # (without one, _check_frames refuses the dicts).
+        train: Any
+        test: Any
         train, test = (
             (trains[0], tests[0])
             if len(names) == 1

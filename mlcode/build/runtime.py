@@ -79,7 +79,7 @@ def _pinned_at_runtime():
     """Thread pools limited again at runtime, for libraries loaded or configured after
     the process started; and the environment as it was before the build, so one build
     that edits os.environ cannot change the next one in this worker."""
-    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
+    from threadpoolctl import threadpool_limits
 
     saved = dict(os.environ)
     try:

@@ -109,8 +109,8 @@ def register(app: typer.Typer) -> None:
             out.print(f"Committed state records as {outcome.commit[:12]}.")
         registry = outcome.registry
         if registry is not None:
-            for address, version in registry.registered.items():
-                out.print(f"Registered {address} {version}.")
+            for name, version in registry.registered.items():
+                out.print(f"Registered {name} {version}.")
             for move in registry.moves:
                 out.print(f"Stage {move}.")
             for blocked in registry.blocked:

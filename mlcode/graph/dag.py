@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Hashable, Iterable, Mapping
-from typing import Generic, TypeVar
-
-N = TypeVar("N", bound=Hashable)
+from typing import Any, Generic, Protocol, TypeVar
 
 
-class CycleError(Exception):
+class Node(Hashable, Protocol):
+    """What a DAG node must be: hashable, and ordered by `<` (the deterministic order
+    sorts nodes and keeps the ready ones in a heap)."""
+
+    def __lt__(self, other: Any, /) -> bool: ...
+
+
+N = TypeVar("N", bound=Node)
+
+
+class CycleError(Exception, Generic[N]):
     """The edges form a cycle; `cycle` lists its nodes in order."""
 
-    def __init__(self, cycle: list) -> None:
+    def __init__(self, cycle: list[N]) -> None:
         super().__init__(" -> ".join(map(str, cycle)))
         self.cycle = cycle
 
@@ -25,7 +33,7 @@ class DAG(Generic[N]):
 
     def __init__(self, nodes: Iterable[N], edges: Mapping[N, Iterable[N]]) -> None:
         """`edges[node]` lists the nodes `node` depends on (its upstreams)."""
-        self.nodes: tuple[N, ...] = tuple(sorted(set(nodes)))  # type: ignore[type-var]
+        self.nodes: tuple[N, ...] = tuple(sorted(set(nodes)))
         known = set(self.nodes)
         self._up: dict[N, tuple[N, ...]] = {
             n: tuple(sorted(u for u in set(edges.get(n, ())) if u in known)) for n in self.nodes
@@ -42,7 +50,7 @@ class DAG(Generic[N]):
 
     def downstream(self, node: N) -> tuple[N, ...]:
         """Direct dependents of `node`."""
-        return tuple(sorted(self._down[node]))  # type: ignore[type-var]
+        return tuple(sorted(self._down[node]))
 
     def ancestors(self, nodes: Iterable[N]) -> set[N]:
         """`nodes` and everything they depend on, transitively."""
@@ -80,7 +88,7 @@ class DAG(Generic[N]):
         return tuple(order)
 
     def _find_cycle(self, left: set[N]) -> list[N]:
-        start = min(left)  # type: ignore[type-var]
+        start = min(left)
         path, seen = [start], {start}
         node = start
         while True:

@@ -15,7 +15,7 @@ Side = Mapping[str, tuple[dict[str, Any], dict[str, float]]]
 
 
 def diff_sides(old: Side, new: Side) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for address in sorted(set(old) | set(new)):
         if address not in new:
             out.append({"address": address, "status": "removed", "spec": [], "metrics": {}})

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from rich.text import Text
 
 from mlcode.apply.events import Event, Failed, Skipped, Started, Succeeded
@@ -64,7 +67,7 @@ def render_plan(plan: Plan, metrics: bool = False) -> Text:
     return out
 
 
-def gate_text(gate: dict) -> str:
+def gate_text(gate: Mapping[str, Any]) -> str:
     """`accuracy >= 0.9: 0.97 ok` / `f1 >= champion - 0.01: pending (known after the build)`."""
     state = {True: "ok", False: "failed", None: "pending"}[gate["ok"]]
     value = "" if gate["value"] is None else f"{gate['value']:.4g} "

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from mlcode.errors import SpecProblem
 from mlcode.spec.types import EnvVar
@@ -105,7 +105,13 @@ class Composer:
             defaults = create_defaults_list(
                 repo, name, parsed, prepend_hydra=False, skip_missing=False
             )
-            files = [self._file_of(plural, d.config_path) for d in defaults.defaults]
+            # Hydra sets config_path on every result default (None is only the field's
+            # default value), so the filter drops nothing.
+            files = [
+                self._file_of(plural, d.config_path)
+                for d in defaults.defaults
+                if d.config_path is not None
+            ]
             cfg = loader._compose_config_from_defaults_list(defaults=defaults.defaults, repo=repo)
             _refuse_absent_keys(defaults.config_overrides, cfg, rel)
             if defaults.config_overrides:
@@ -338,7 +344,11 @@ def resolve_env(value: Any) -> Any:
 
     if not _has_env(value):
         return value
-    return OmegaConf.to_container(OmegaConf.create({"v": value}), resolve=True)["v"]
+    # A DictConfig converts to a dict; to_container's return type covers every config.
+    resolved = cast(
+        "dict[str, Any]", OmegaConf.to_container(OmegaConf.create({"v": value}), resolve=True)
+    )
+    return resolved["v"]
 
 
 def _has_env(value: Any) -> bool:

@@ -26,7 +26,7 @@ from mlcode.spec import safeyaml
 from mlcode.spec.parse import parse_dataset, parse_model, parse_settings
 from mlcode.spec.secrets import has_secrets
 from mlcode.spec.targets import TargetError, distribution_of, is_allowed, iter_targets, locate
-from mlcode.spec.types import EnvVar, Resource, Settings
+from mlcode.spec.types import DatasetSpec, EnvVar, ModelSpec, Resource, Settings
 
 CACHE_VERSION = 3  # 2: resources carry env_vars; 3: IMPLICIT_ENV
 # Versions that enter every fingerprint whatever `env:` says: the interpreter and joblib
@@ -274,6 +274,7 @@ class _Resolver:
     def _build(
         self, address: Address, rel: str, data: dict[str, Any], files: tuple[str, ...]
     ) -> tuple[Resource | None, list[SpecProblem]]:
+        typed: DatasetSpec | ModelSpec | None
         if address.kind is Kind.DATASET:
             typed, problems = parse_dataset(data, rel, self.root)
         else:
@@ -310,7 +311,7 @@ class _Resolver:
         deps = self.deps[address] = _declared_deps(address, data)
         if typed is None or problems:
             return None, problems
-        sources = (typed.source,) if address.kind is Kind.DATASET and typed.source else ()  # type: ignore[union-attr]
+        sources = (typed.source,) if isinstance(typed, DatasetSpec) and typed.source else ()
         code = tuple(sorted(data.get("code") or ()))
         resource = Resource(
             address=address,

@@ -138,7 +138,7 @@ def redact(value: Any, key: str = "", keep_env: bool = False, _under_secret: boo
 
 def has_secrets(value: Any) -> bool:
     """True when redaction (keeping `${oc.env:...}` text) would change `value`."""
-    return redact(value, keep_env=True) != value
+    return bool(redact(value, keep_env=True) != value)
 
 
 def contains_redacted(value: Any) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.machinery import PathFinder
@@ -86,7 +87,7 @@ def locate(root: Path, target: str) -> Located:
     attr = parts[depth]
     if origin and origin.endswith(".py") and attr not in _top_level_names(origin):
         raise TargetError(f"module '{module}' has no attribute '{attr}'")
-    in_repo = bool(origin) and _inside(Path(origin), root)
+    in_repo = origin is not None and _inside(Path(origin), root)
     rel = Path(origin).resolve().relative_to(root).as_posix() if in_repo and origin else None
     return Located(target=target, module=module, file=rel or origin, in_repo=in_repo)
 
@@ -145,7 +146,7 @@ def distribution_of(module: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _packages_distributions() -> dict[str, list[str]]:
+def _packages_distributions() -> Mapping[str, list[str]]:
     from importlib.metadata import packages_distributions
 
     return packages_distributions()

@@ -54,7 +54,9 @@ def write_record(root: Path, record: Record) -> None:
         data = loaded if isinstance(loaded, dict) else {}
     if record.outs:
         data["outs"] = [dict(o) for o in record.outs]
-    meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
+    meta = data.get("meta")
+    if not isinstance(meta, dict):
+        meta = {}
     meta["mlcode"] = record_to_json(record)
     data["meta"] = meta
     atomic_write(path, record_text(data))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,19 +91,19 @@ def record_to_json(record: Record) -> dict[str, Any]:
     }
 
 
-def record_from_json(data: dict[str, Any], outs: list[dict[str, Any]] | tuple = ()) -> Record:
+def record_from_json(data: dict[str, Any], outs: Sequence[dict[str, Any]] = ()) -> Record:
     """Parse a `meta.mlcode` mapping; raise ValueError/KeyError/TypeError on bad data."""
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ValueError(f"unsupported record schema_version {version!r}")
     artifact = data["artifact"]
-    outs = tuple(outs)
-    if outs and outs[0].get("md5") != artifact["md5"]:
+    kept = tuple(outs)
+    if kept and kept[0].get("md5") != artifact["md5"]:
         # DVC rewrote `outs` (an apply interrupted between `dvc add` and the record
         # write): the record in `meta` is the truth, so restore from what it names.
-        outs = (
+        kept = (
             {
-                **outs[0],
+                **kept[0],
                 "md5": artifact["md5"],
                 "size": int(artifact.get("size", 0)),
                 "nfiles": len(artifact["files"]),
@@ -124,7 +125,7 @@ def record_from_json(data: dict[str, Any], outs: list[dict[str, Any]] | tuple = 
         version=data.get("version"),
         built_at=str(data.get("built_at") or ""),
         built_from=data.get("built_from"),
-        outs=outs,
+        outs=kept,
         env_vars={str(k): str(v) for k, v in (data.get("env_vars") or {}).items()},
         bundle=str(data["bundle"]) if data.get("bundle") else None,
     )

@@ -86,7 +86,10 @@ def deprecate_tag(name: str, counter: int) -> str:
     return f"{name}@deprecated#{counter}"
 
 
-def version_key(version: str) -> tuple:
+VersionKey = tuple[int, int, int, int, tuple[tuple[int, int, str], ...]]
+
+
+def version_key(version: str) -> VersionKey:
     """Sort key for `vX.Y.Z[-pre][+build]` by SemVer precedence: a release after its
     pre-releases; pre-release identifiers compared numerically where numeric."""
     core, _, pre = version[1:].partition("+")[0].partition("-")

@@ -236,7 +236,7 @@ _HISTORY_RANK = {
 }
 
 
-def _history_key(event: TagEvent) -> tuple:
+def _history_key(event: TagEvent) -> tuple[int, int, int, str]:
     """Display order: by time; in one second, registrations, stage moves (by counter),
     then deprecations."""
     return (event.time, _HISTORY_RANK[event.parsed.kind], event.parsed.counter or 0, event.tag)

@@ -11,11 +11,13 @@ decision is made against them, and all new tags are created in one transaction:
 
 Tags carry the real time. GTO orders events by their whole-second tagger time, and a
 same-second tie can go against the intent (an unassignment beats an assignment, a stage
-move beats a deprecation), so mlcode keeps its tags out of ties: it waits, if need be,
-until the second after the touched models' latest event; dates a deprecation one second
-after the unassignments before it (waiting for that second); and returns only once the
-second of its last tag is over, so that whatever comes next (a `gto` command, another
-apply) is dated later. Waits are under a second each, and only when tags are written.
+move beats a deprecation, of two assignments the older version's wins), so mlcode keeps
+its tags out of ties: it waits, if need be, until the second after the touched models'
+latest event; dates a deprecation one second after the unassignments before it
+(waiting for that second); and returns only once the second of its last tag is over,
+so that whatever comes next (a `gto assign` or `gto deprecate` right after it, another
+apply) is dated later and not undone by a tie. Waits are under a second each, and only
+when tags are written.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from mlcode.address import Address, Kind
@@ -257,8 +257,18 @@ def _tag_lines(specs: list) -> list[tuple[str, int, int]]:
     return out
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+P = "production"
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(TAG_SPECS)
+# Each tie rule once, whatever the random search finds (commit i is dated EPOCH + i):
+@example([("register", 0, P, 0), ("assign", 0, P, 1), ("unassign", 0, P, 1)])  # unassign wins
+@example([("register", 0, P, 1), ("deregister", 0, P, 1)])  # deregistration wins
+@example([("register", 0, P, 0), ("register", 1, P, 1), ("assign", 1, P, 2), ("assign", 0, P, 2)])
+@example([("register", 0, P, 0), ("deprecate", 0, P, 1), ("assign", 0, P, 1)])  # still listed
+@example([("register", 3, P, 0), ("deprecate", 0, P, 1)])  # its commit (EPOCH + 3) is later
+@example([("register", 0, P, 3), ("assign", 0, P, 2), ("assign", 5, P, 2)])  # own-commit version
 def test_any_tag_set_reads_the_same_in_both(repo, specs):
     tags = _git(repo, "tag", "-l").split()
     if tags:
@@ -285,3 +295,57 @@ def test_any_tag_set_reads_the_same_in_both(repo, specs):
     with Git(str(repo)) as scm:
         gto_view, ours = Run(repo, scm, commits).views()
     assert ours == gto_view
+
+
+def _tags_at(repo: Path) -> dict[str, int]:
+    out = _git(repo, "for-each-ref", "--format=%(refname:lstrip=2) %(taggerdate:unix)", "refs/tags")
+    return {name: int(when) for name, when in (line.split() for line in out.splitlines())}
+
+
+def _write_tag(repo: Path, name: str, commit: str, when: int) -> None:
+    body = f"object {commit}\ntype commit\ntag {name}\ntagger T <t@example.com> {when} +0000\n\nx\n"
+    obj = subprocess.run(
+        ["git", "mktag"], cwd=repo, input=body, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    _git(repo, "update-ref", f"refs/tags/{name}", obj)
+
+
+def _reset(repo: Path) -> list[str]:
+    tags = _git(repo, "tag", "-l").split()
+    if tags:
+        _git(repo, "tag", "-d", *tags)
+    return _git(repo, "rev-list", "--reverse", "HEAD").split()
+
+
+def test_mlcode_waits_out_the_second_of_an_earlier_event(repo):
+    # A gto tag of this very second: mlcode's tags go to the next second, never the
+    # same one (where GTO's tie rules, not the order of writing, would decide), and
+    # apply returns once that second is over, so that a later event is later still.
+    commits = _reset(repo)
+    _write_tag(repo, "m@v1.0.0", commits[0], EPOCH)
+    clock = SimClock(EPOCH)
+    intent = Intent(Address(Kind.MODEL, "m"), _record(FINGERPRINTS[0]), "production")
+    done = register_and_promote(repo, commits[1], [intent], _no_scorer, clock=clock)
+    assert done.notes == []
+    assert {n: t for n, t in _tags_at(repo).items() if n != "m@v1.0.0"} == {
+        "m@v1.0.1": EPOCH + 1,
+        "m#production#1": EPOCH + 1,
+    }
+    assert clock.now() == EPOCH + 2
+    intent = Intent(Address(Kind.MODEL, "m"), _record(FINGERPRINTS[1]), "production")
+    register_and_promote(repo, commits[2], [intent], _no_scorer, clock=clock)
+    assert _tags_at(repo)["m#production!#2"] == EPOCH + 2
+    assert clock.now() == EPOCH + 3
+
+
+def test_tags_far_in_the_future_are_followed_with_a_note(repo):
+    # Tags dated an hour ahead (another machine's clock): mlcode does not wait an hour;
+    # it dates its tags after them and says so.
+    commits = _reset(repo)
+    _write_tag(repo, "m@v1.0.0", commits[0], EPOCH + 3600)
+    clock = SimClock(EPOCH)
+    intent = Intent(Address(Kind.MODEL, "m"), None)
+    done = register_and_promote(repo, commits[1], [intent], _no_scorer, clock=clock)
+    assert _tags_at(repo)["m@deprecated#1"] == EPOCH + 3601
+    assert clock.now() == EPOCH
+    assert len(done.notes) == 1 and "3600 s ahead of this machine's clock" in done.notes[0]

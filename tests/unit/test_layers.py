@@ -18,6 +18,7 @@ CORE = [
     "spec/targets.py",
     "graph/dag.py",
     "graph/build.py",
+    "spec/graph.py",
     "plan/types.py",
     "plan/planner.py",
     "apply/executor.py",

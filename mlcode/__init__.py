@@ -7,6 +7,8 @@ Specs in `conf/` declare datasets and models; `plan` shows what would be built a
 from mlcode.address import Address, Kind
 from mlcode.errors import CorruptCacheWarning, MlcodeError, SpecError
 
+# The one place the version is written: pyproject.toml reads it from here at build time
+# (setuptools `dynamic`), and `mlcode --version` reads the installed metadata.
 __version__ = "0.1.0"
 
 

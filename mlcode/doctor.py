@@ -41,7 +41,7 @@ def run_checks(root: Path, cache_dir: Path, remote: bool = False) -> list[Check]
         _operation(root),
         _branch(root),
         _registry_tags(root),
-        _specs(root),
+        _specs(root, cache_dir),
     ]
     return checks
 
@@ -324,11 +324,14 @@ def _registry_tags(root: Path) -> Check:
     return Check("registry tags", "ok", "the same as origin's")
 
 
-def _specs(root: Path) -> Check:
-    from mlcode import api
+def _specs(root: Path, cache_dir: Path) -> Check:
+    # What `mlcode validate` checks, without calling up into the api (which runs doctor).
+    from mlcode.spec.graph import resource_graph
+    from mlcode.spec.resolve import load_project
 
     try:
-        project = api.validate(root)
+        project = load_project(root, cache_dir=cache_dir)
+        resource_graph(project.resources)
     except MlcodeError as exc:
         return Check("specs", "error", exc.message, exc.hint)
     return Check("specs", "ok", f"{len(project.resources)} specs valid")

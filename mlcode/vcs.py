@@ -216,26 +216,31 @@ def refuse_mid_operation(root: Path, doing: str) -> None:
     )
 
 
+# The state records' merge driver (`mlcode.state.merge`) as Git knows it: its name and
+# the `.gitattributes` line that hands it the records. Git configuration, so it lives
+# here: `mlcode.state` imports this module, never the other way round.
+MERGE_DRIVER = "mlcode-record"
+MERGE_ATTRIBUTES = f"artifacts/*/*.dvc merge={MERGE_DRIVER}"
+
+
 def register_merge_driver(root: Path, attributes_too: bool = True) -> list[str]:
     """Have Git merge state records with `mlcode merge-record` (`mlcode.state.merge`):
     the attribute in `.gitattributes` (committed, shared) and the driver in the local
     config (never cloned: apply registers it in a clone whose `.gitattributes` names
     it, with `attributes_too=False`). Returns what changed."""
-    from mlcode.state.merge import ATTRIBUTES, DRIVER
-
     changed = []
     attributes = root / ".gitattributes"
     lines = attributes.read_text().splitlines() if attributes.exists() else []
-    if ATTRIBUTES not in lines and not attributes_too:
+    if MERGE_ATTRIBUTES not in lines and not attributes_too:
         return []
-    if ATTRIBUTES not in lines:
-        attributes.write_text("\n".join([*lines, ATTRIBUTES]) + "\n")
+    if MERGE_ATTRIBUTES not in lines:
+        attributes.write_text("\n".join([*lines, MERGE_ATTRIBUTES]) + "\n")
         changed.append(".gitattributes")
     command = "mlcode merge-record %O %A %B"
-    if _config(root, f"merge.{DRIVER}.driver") != command:
-        git(root, "config", f"merge.{DRIVER}.name", "mlcode state record")
-        git(root, "config", f"merge.{DRIVER}.driver", command)
-        changed.append(f"git config merge.{DRIVER}.driver")
+    if _config(root, f"merge.{MERGE_DRIVER}.driver") != command:
+        git(root, "config", f"merge.{MERGE_DRIVER}.name", "mlcode state record")
+        git(root, "config", f"merge.{MERGE_DRIVER}.driver", command)
+        changed.append(f"git config merge.{MERGE_DRIVER}.driver")
     return changed
 
 

@@ -1,22 +1,21 @@
-"""The resource DAG: datasets and models as nodes, `depends_on` as edges."""
+"""Moved: the resource DAG is `mlcode.spec.graph.resource_graph`.
+
+Kept only because `mlcode.api` (being split into a package) still imports it from here;
+delete this module, and its `ignore_imports` entry in pyproject.toml, once the api
+imports `mlcode.spec.graph`. The import is inside the function so that importing
+`mlcode.graph` never loads the specs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from mlcode.address import Address
-from mlcode.errors import SpecError, SpecProblem
-from mlcode.graph.dag import DAG, CycleError
-from mlcode.spec.types import Resource
+from mlcode.graph.dag import DAG
 
 
-def resource_graph(resources: Mapping[Address, Resource]) -> DAG[Address]:
-    """Build the DAG; a dependency cycle is a spec error naming the files in it."""
-    try:
-        return DAG(resources, {a: r.depends_on for a, r in resources.items()})
-    except CycleError as exc:
-        names = " -> ".join(str(a) for a in exc.cycle)
-        first = exc.cycle[0]
-        raise SpecError(
-            [SpecProblem(first.spec_path, "from", f"dependency cycle: {names}")]
-        ) from None
+def resource_graph(resources: Mapping[Any, Any]) -> DAG[Any]:
+    """`mlcode.spec.graph.resource_graph`."""
+    from mlcode.spec.graph import resource_graph as moved
+
+    return moved(resources)

@@ -105,10 +105,11 @@ def make_plan(
             changes.append(_retire(record, registry))
     if registry is not None and registry.on_branch:
         for name, model in registry.view.models.items():
-            address = Address(Kind.MODEL, name) if NAME_RE.match(name) else None
+            if not NAME_RE.match(name):
+                continue  # a tag's name that is no model address: not mlcode's to retire
+            address = Address(Kind.MODEL, name)
             if (
-                address is not None
-                and model.managed
+                model.managed
                 and model.active
                 and address not in resources
                 and address not in observed.records

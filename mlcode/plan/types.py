@@ -135,6 +135,15 @@ class VersionLookup(Protocol):
     def get(self, key: tuple[str, str], default: Record | None = None) -> Record | None: ...
 
 
+class NoVersions:
+    """The `VersionLookup` that knows no version: `default` for every key (a registry
+    whose records nobody read). A dict is no `VersionLookup` to mypy: its `get` is
+    overloaded with positional-only parameters."""
+
+    def get(self, key: tuple[str, str], default: Record | None = None) -> Record | None:
+        return default
+
+
 @dataclass(frozen=True, slots=True)
 class RegistryFacts:
     """The registry as refresh read it: the folded tags; whether versions can be
@@ -145,7 +154,7 @@ class RegistryFacts:
     view: RegistryView
     branch: str
     on_branch: bool
-    records: VersionLookup = field(default_factory=dict)
+    records: VersionLookup = field(default_factory=NoVersions)
     waits_for: str = ""
 
 

@@ -12,6 +12,8 @@ not exactly that side's, its fingerprint differs, so the next `mlcode plan` show
     both changed                  -> ours (a whole record; plan re-derives the rest)
     ours unreadable, theirs fine  -> theirs
     neither a record              -> conflict (Git's markers, as without the driver)
+
+Git knows it as `mlcode.vcs.MERGE_DRIVER`, set up by `mlcode.vcs.register_merge_driver`.
 """
 
 from __future__ import annotations
@@ -20,9 +22,6 @@ from pathlib import Path
 
 from mlcode.fsutil import atomic_write
 from mlcode.state.records import RecordProblem, parse_record_text
-
-DRIVER = "mlcode-record"
-ATTRIBUTES = f"artifacts/*/*.dvc merge={DRIVER}"
 
 
 def merge_record(base: Path, ours: Path, theirs: Path) -> bool:

@@ -1,8 +1,12 @@
-"""Dependency direction (DESIGN 8), checked from the source, not from memory."""
+"""Dependency direction (DESIGN 8), checked from the source, not from memory: the
+import-linter contracts in pyproject.toml, and a few of them again from the syntax."""
 
 from __future__ import annotations
 
 import ast
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +22,7 @@ CORE = [
     "spec/targets.py",
     "graph/dag.py",
     "graph/build.py",
+    "spec/graph.py",
     "plan/types.py",
     "plan/planner.py",
     "apply/executor.py",
@@ -68,3 +73,18 @@ def test_cli_imports_only_api_report_errors(path):
     allowed = ("mlcode.api", "mlcode.report", "mlcode.errors", "mlcode.cli")
     own = {m for m in imports(path) if m.startswith("mlcode") and m != "mlcode"}
     assert all(m.startswith(allowed) for m in own), sorted(own)
+
+
+def test_import_contracts_are_kept():
+    # `lint-imports` finds every contract in pyproject.toml kept: layers, no cycles, the
+    # pure core, the thin CLI, Hydra and DVC at their edges, the executor's ports.
+    lint_imports = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
+    assert lint_imports, "import-linter is not installed: pip install -e '.[test]'"
+    done = subprocess.run(
+        [lint_imports, "--no-cache"],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -99,6 +99,11 @@ class Cli:
     def git(self, *args: str) -> str:
         return self.project.git(*args)
 
+    def clone(self, dest: Path) -> Cli:
+        """A `git clone` of this project at `dest` (records; no artifacts, cache or local
+        DVC config), with the same HOME."""
+        return Cli(self.project.clone(dest), self.home)
+
     def invoke(self, *args: str, env: Mapping[str, str] | None = None) -> Result:
         """`mlcode ARGS` in the project root, with NO_COLOR=1 and `env` set and an empty
         stdin that is not a terminal."""

@@ -25,7 +25,7 @@ def shown(text: str) -> str:
 @pytest.fixture
 def clone(applied, tmp_path):
     """A `git clone` of the applied project: records, no artifacts, no DVC remote."""
-    return type(applied)(applied.project.clone(tmp_path / "clone"), applied.home)
+    return applied.clone(tmp_path / "clone")
 
 
 def test_push_uploads_recorded_artifacts(applied):

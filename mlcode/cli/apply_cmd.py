@@ -84,19 +84,18 @@ def register(app: typer.Typer) -> None:
             if line is not None:
                 out.print(line)
 
-        outcome = api.apply(
-            targets=target,
-            replace=replace,
+        options = api.ApplyOptions(
+            targets=tuple(target),
+            replace=tuple(replace),
             jobs=jobs or None,
-            confirm=confirm,
-            on_event=on_event,
             lock_timeout=lock_timeout,
             commit=not no_commit,
-            git_push=git_push,
             push=not no_push,
+            git_push=git_push,
             refresh_remote=refresh_remote(refresh),
             plan_file=plan_file,
         )
+        outcome = api.apply(options=options, confirm=confirm, on_event=on_event)
         if not outcome.applied:
             out.print(render_plan(outcome.plan), end="")
         result = outcome.result

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from mlcode.address import Kind
 from mlcode.api._scorer import Scorer
 from mlcode.plan.types import Action
-from mlcode.registry.observe import covered_files
+from mlcode.refresh import covered_files
 from mlcode.registry.promote import Intent, RegistryOutcome, register_and_promote
 from mlcode.vcs import current_branch, head_commit, uncommitted_inputs
 from mlcode.workspace import Repo

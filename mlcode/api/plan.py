@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from mlcode.address import Address
 from mlcode.api.validate import code_warnings
 from mlcode.errors import MlcodeError, PlanError, StorageError
-from mlcode.graph.build import resource_graph
 from mlcode.plan.planner import make_plan
 from mlcode.refresh import ObjectLocator, Refresher
+from mlcode.spec.graph import resource_graph
 from mlcode.spec.resolve import Project, load_project, read_settings
 from mlcode.storage.remotescope import remote_scope
 from mlcode.vcs import RESTORE_RECORD_HINT

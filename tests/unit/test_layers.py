@@ -21,7 +21,6 @@ CORE = [
     "spec/dynimport.py",
     "spec/targets.py",
     "graph/dag.py",
-    "graph/build.py",
     "spec/graph.py",
     "plan/types.py",
     "plan/planner.py",

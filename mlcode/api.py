@@ -139,9 +139,12 @@ def _plan(
     on_project: Callable[[Project], None] | None = None,
     remote: Any = None,
 ) -> PlanOutcome:
+    from dataclasses import replace as _replace
+
     from mlcode.graph.build import resource_graph
     from mlcode.plan.planner import make_plan
-    from mlcode.refresh import Refresher
+    from mlcode.plan.types import ArtifactState
+    from mlcode.refresh import ObjectLocator, Refresher
     from mlcode.spec.resolve import load_project
     from mlcode.vcs import RESTORE_RECORD_HINT
 
@@ -160,16 +163,14 @@ def _plan(
         )
     if remote is not None:
         _check_remote(remote, observed)
-    from dataclasses import replace as _replace
+    warning = None
+    # The planner says it only beside the pull note, when an artifact is absent: read
+    # DVC's config files for it then only.
+    if any(f.artifact is ArtifactState.ABSENT for f in observed.facts.values()):
+        from mlcode.storage.remotescope import remote_scope
 
-    from mlcode.refresh import ObjectLocator
-    from mlcode.storage.remotescope import remote_scope
-
-    observed = _replace(
-        observed,
-        objects=ObjectLocator(repo.root, remote),
-        remote_warning=remote_scope(repo.root, project.settings.remote).warning,
-    )
+        warning = remote_scope(repo.root, project.settings.remote).warning
+    observed = _replace(observed, objects=ObjectLocator(repo.root, remote), remote_warning=warning)
     result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
     result = _with_notes(result, _code_warnings(repo, _in_scope(project, result), refresher))
     return PlanOutcome(result, project, dag, observed, project.composed)

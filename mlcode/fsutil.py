@@ -5,15 +5,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
+
+# tempfile, uuid and shutil are imported by the writers that use them: a no-op plan reads
+# its caches and writes nothing.
 
 
 def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
     """Write `data` to `path` via temp file, fsync and rename: readers see old or new."""
+    import tempfile
+
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data
@@ -32,6 +34,9 @@ def atomic_write(path: str | os.PathLike[str], data: str | bytes) -> None:
 def replace_dir(src: Path, dest: Path, scratch: Path) -> None:
     """Move directory `src` to `dest` by rename: readers see the old directory, for an
     instant none, or the new one, never a mix. The old one goes via `scratch`."""
+    import shutil
+    import uuid
+
     dest.parent.mkdir(parents=True, exist_ok=True)
     old = None
     if dest.exists():

@@ -49,9 +49,6 @@ def register(app: typer.Typer) -> None:
         Example: mlcode plan --out plan.json && mlcode apply plan.json
         """
         from mlcode import api
-        from mlcode.cli.output import console, print_json
-        from mlcode.report.json import plan_to_dict
-        from mlcode.report.text import render_plan
 
         outcome = api.plan(
             targets=target,
@@ -70,11 +67,23 @@ def register(app: typer.Typer) -> None:
         if format_ not in ("text", "json", "markdown"):
             raise typer.BadParameter(f"unknown format {format_!r} (text, json, markdown)")
         if json_ or format_ == "json":
+            from mlcode.cli.output import print_json
+            from mlcode.report.json import plan_to_dict
+
             print_json(plan_to_dict(outcome.plan))
         elif format_ == "markdown":
             from mlcode.report.markdown import render_markdown
 
             sys.stdout.write(render_markdown(outcome.plan))
         else:
-            console().print(render_plan(outcome.plan), end="")
+            from mlcode.report.text import plain_plan
+
+            plain = plain_plan(outcome.plan)
+            if plain is not None:  # nothing in colour: no Rich to import
+                sys.stdout.write(plain)
+            else:
+                from mlcode.cli.output import console
+                from mlcode.report.text import render_plan
+
+                console().print(render_plan(outcome.plan), end="")
         return 2 if detailed_exitcode and outcome.plan.has_changes else 0

@@ -22,11 +22,10 @@ from typing import Any
 from mlcode.address import NAME_RE, Address, Kind, addresses_under
 from mlcode.errors import SpecError, SpecProblem
 from mlcode.fsutil import file_md5, read_json, stat_key, write_json
-from mlcode.spec import safeyaml
-from mlcode.spec.parse import parse_dataset, parse_model, parse_settings
-from mlcode.spec.secrets import has_secrets
-from mlcode.spec.targets import TargetError, distribution_of, is_allowed, iter_targets, locate
 from mlcode.spec.types import EnvVar, Resource, Settings
+
+# Parsing, validation and target lookup (YAML, spec.parse, spec.targets) are imported
+# where a spec is read: a plan that finds every spec in the cache needs none of them.
 
 CACHE_VERSION = 3  # 2: resources carry env_vars; 3: IMPLICIT_ENV
 # Versions that enter every fingerprint whatever `env:` says: the interpreter and joblib
@@ -58,6 +57,9 @@ def _settings(root: Path) -> tuple[Settings, list[SpecProblem]]:
     path = root / SETTINGS_FILE
     if not path.exists():
         return Settings(), []
+    from mlcode.spec import safeyaml
+    from mlcode.spec.parse import parse_settings
+
     data, problem = safeyaml.load_file(str(path), SETTINGS_FILE)
     if problem:
         return Settings(), [problem]
@@ -82,6 +84,9 @@ def trusted_targets(root: Path, settings: Settings) -> tuple[str, ...]:
             continue  # no such ref
         if text is None:
             return Settings().allowed_targets  # the branch has no settings: defaults
+        from mlcode.spec import safeyaml
+        from mlcode.spec.parse import parse_settings
+
         try:
             trusted, problems = parse_settings(safeyaml.load_text(text), f"{ref}:{SETTINGS_FILE}")
         except safeyaml.YamlRejected:
@@ -179,6 +184,7 @@ class _Cache:
 class _Resolver:
     def __init__(self, root: Path, settings: Settings, cache: _Cache) -> None:
         self.root = root
+        self._root = os.fspath(root)
         self.settings = settings
         self.cache = cache
         self.composed: list[str] = []
@@ -194,6 +200,8 @@ class _Resolver:
             if hit is not None:
                 self.deps[address] = hit.depends_on
                 return hit, []
+        from mlcode.spec.secrets import has_secrets
+
         self._check_yaml()
         assert self._unsafe is not None
         if rel in self._unsafe:
@@ -223,7 +231,7 @@ class _Resolver:
         if not entry:
             return None
         for file, (stat, digest) in entry["files"].items():
-            full = self.root / file
+            full = os.path.join(self._root, file)  # a str: one join per file and spec
             now = stat_key(full)
             if now == stat:
                 continue
@@ -265,6 +273,8 @@ class _Resolver:
         stat = stat_key(full)
         if stat is not None and self.cache.safe.get(file) == stat:
             return None
+        from mlcode.spec import safeyaml
+
         _data, problem = safeyaml.load_file(full, file)
         if problem is None:
             self.cache.safe[file] = stat
@@ -274,6 +284,15 @@ class _Resolver:
     def _build(
         self, address: Address, rel: str, data: dict[str, Any], files: tuple[str, ...]
     ) -> tuple[Resource | None, list[SpecProblem]]:
+        from mlcode.spec.parse import parse_dataset, parse_model
+        from mlcode.spec.targets import (
+            TargetError,
+            distribution_of,
+            is_allowed,
+            iter_targets,
+            locate,
+        )
+
         if address.kind is Kind.DATASET:
             typed, problems = parse_dataset(data, rel, self.root)
         else:
@@ -337,7 +356,7 @@ def _is_spec(file: str) -> bool:
     return file.startswith(("conf/datasets/", "conf/models/")) or file == SETTINGS_FILE
 
 
-def _md5(path: Path) -> str | None:
+def _md5(path: str | os.PathLike[str]) -> str | None:
     try:
         return file_md5(path)
     except OSError:

@@ -141,6 +141,7 @@ def _plan(
 ) -> PlanOutcome:
     from dataclasses import replace as _replace
 
+    from mlcode.collector import paused
     from mlcode.graph.build import resource_graph
     from mlcode.plan.planner import make_plan
     from mlcode.plan.types import ArtifactState
@@ -155,24 +156,29 @@ def _plan(
         on_project(project)
     dag = resource_graph(project.resources)
     refresher = Refresher(repo.root, repo.cache_dir)
-    observed = refresher.observe(project, dag)
-    if refresher.record_problems:
-        raise PlanError(
-            "unreadable state records:\n  " + "\n  ".join(refresher.record_problems),
-            RESTORE_RECORD_HINT,
-        )
-    if remote is not None:
-        _check_remote(remote, observed)
-    warning = None
-    # The planner says it only beside the pull note, when an artifact is absent: read
-    # DVC's config files for it then only.
-    if any(f.artifact is ArtifactState.ABSENT for f in observed.facts.values()):
-        from mlcode.storage.remotescope import remote_scope
+    # Refresh and planning keep every record, fact and change they make: the collector
+    # would traverse them again and again as they pile up (see mlcode.collector). With a
+    # remote to ask, DVC runs in between: no pause then.
+    with paused() if remote is None else contextlib.nullcontext():
+        observed = refresher.observe(project, dag)
+        if refresher.record_problems:
+            raise PlanError(
+                "unreadable state records:\n  " + "\n  ".join(refresher.record_problems),
+                RESTORE_RECORD_HINT,
+            )
+        if remote is not None:
+            _check_remote(remote, observed)
+        warning = None
+        # The planner says it only beside the pull note, when an artifact is absent:
+        # read DVC's config files for it then only.
+        if any(f.artifact is ArtifactState.ABSENT for f in observed.facts.values()):
+            from mlcode.storage.remotescope import remote_scope
 
-        warning = remote_scope(repo.root, project.settings.remote).warning
-    observed = _replace(observed, objects=ObjectLocator(repo.root, remote), remote_warning=warning)
-    result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
-    result = _with_notes(result, _code_warnings(repo, _in_scope(project, result), refresher))
+            warning = remote_scope(repo.root, project.settings.remote).warning
+        objects = ObjectLocator(repo.root, remote)
+        observed = _replace(observed, objects=objects, remote_warning=warning)
+        result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
+        result = _with_notes(result, _code_warnings(repo, _in_scope(project, result), refresher))
     return PlanOutcome(result, project, dag, observed, project.composed)
 
 

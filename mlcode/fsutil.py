@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mlcode.collector import paused
+
 # tempfile, uuid and shutil are imported by the writers that use them: a no-op plan reads
 # its caches and writes nothing.
 
@@ -54,9 +56,12 @@ def write_json(path: str | os.PathLike[str], value: Any) -> None:
 
 
 def read_json(path: str | os.PathLike[str], default: Any = None) -> Any:
-    """Read JSON from `path`, or return `default` when it is missing or unreadable."""
+    """Read JSON from `path`, or return `default` when it is missing or unreadable.
+
+    Parsed with the garbage collector paused (`collector`): the caches in `.mlcode/` hold
+    an entry per resource or file, and JSON makes no reference cycles to collect."""
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open(path, encoding="utf-8") as handle, paused():
             return json.load(handle)
     except (OSError, ValueError):
         return default

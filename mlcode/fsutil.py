@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,18 @@ def stat_key(path: str | os.PathLike[str]) -> list[int] | None:
     except OSError:
         return None
     return [st.st_mtime_ns, st.st_size, st.st_ino]
+
+
+# A stat within this of now may not show a second change made in the same clock tick
+# (file times are as coarse as the kernel's tick): caches keyed by stat skip it (as Git
+# does for its index).
+RACY_NS = 2_000_000_000
+
+
+def is_racy(stat: list[int] | None) -> bool:
+    """True when `stat` (a `stat_key`) was taken too soon after its file changed to
+    vouch that the file has not changed since."""
+    return stat is not None and time.time_ns() - stat[0] < RACY_NS
 
 
 def dir_manifest(root: str | os.PathLike[str]) -> dict[str, str]:

@@ -11,8 +11,9 @@ in order, and on the metadata file it reads the version from, so the cache holds
                                  or removes a `*.dist-info` there, which moves it
     dists  {name: [version, metadata file, its stat]}   (version None: not installed)
 
-and is used only while both stats hold. A stat taken within `RACY_NS` of now is not
-trusted (a second change in the same clock tick would not move it), and a finder on
+and is used only while both stats hold. The script's directory starts `sys.path`, so
+`mlcode` and `python -m mlcode` search different paths: the last `KEEP` are kept. A
+stat taken too soon after its change (`fsutil.is_racy`) is not trusted, and a finder on
 `sys.meta_path` other than the standard `PathFinder` that can find distributions turns
 the cache off, since its answers are not in files listed here.
 """
@@ -21,14 +22,13 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from importlib.machinery import PathFinder
 from pathlib import Path
 
-from mlcode.fsutil import read_json, stat_key, write_json
+from mlcode.fsutil import is_racy, read_json, stat_key, write_json
 
-VERSION = 1
-RACY_NS = 2_000_000_000
+VERSION = 2
+KEEP = 4
 _METADATA_FILES = ("METADATA", "PKG-INFO")
 
 
@@ -40,14 +40,15 @@ class InstalledVersions:
         self.cache_file = cache_file
         self._paths = _path_stats()
         data = read_json(cache_file, {})
-        valid = (
-            self._paths is not None
-            and isinstance(data, dict)
-            and data.get("version") == VERSION
-            and data.get("paths") == self._paths
-            and isinstance(data.get("dists"), dict)
-        )
-        self._dists: dict[str, list] = data["dists"] if valid else {}
+        ours = isinstance(data, dict) and data.get("version") == VERSION
+        entries = data.get("entries") if ours else None
+        self._kept: list[dict] = [
+            e
+            for e in (entries if isinstance(entries, list) else [])
+            if isinstance(e, dict) and "paths" in e and isinstance(e.get("dists"), dict)
+        ]
+        mine = next((e for e in self._kept if e["paths"] == self._paths), None)
+        self._dists: dict[str, list] = mine["dists"] if mine and self._paths is not None else {}
         self._answers: dict[str, str | None] = {}
         self._dirty = False
 
@@ -66,7 +67,7 @@ class InstalledVersions:
         if self._paths is None or (version is not None and source is None):
             return  # answers found outside files this cache watches
         stat = stat_key(source) if source is not None else None
-        if source is not None and (stat is None or _racy(stat)):
+        if source is not None and (stat is None or is_racy(stat)):
             return
         self._dists[name] = [version, source, stat]
         self._dirty = True
@@ -75,11 +76,11 @@ class InstalledVersions:
         """Write the cache when it learnt something and the path stats can be trusted."""
         if not self._dirty or self._paths is None:
             return
-        if any(stat is not None and _racy(stat) for _entry, stat in self._paths):
+        if any(is_racy(stat) for _entry, stat in self._paths):
             return
-        write_json(
-            self.cache_file, {"version": VERSION, "paths": self._paths, "dists": self._dists}
-        )
+        others = [e for e in self._kept if e["paths"] != self._paths]
+        entries = [{"paths": self._paths, "dists": self._dists}, *others][:KEEP]
+        write_json(self.cache_file, {"version": VERSION, "entries": entries})
         self._dirty = False
 
 
@@ -119,7 +120,3 @@ def _path_stats() -> list[list] | None:
         if finder is not PathFinder and hasattr(finder, "find_distributions"):
             return None
     return [[entry, stat_key(os.path.abspath(entry or "."))] for entry in sys.path]
-
-
-def _racy(stat: list[int]) -> bool:
-    return time.time_ns() - stat[0] < RACY_NS

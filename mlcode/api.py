@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,6 +273,8 @@ def apply(
     """Plan, confirm, build, record, push the new artifacts, commit, then register and
     promote (DESIGN 5). A failed push still commits the records (the artifacts are in
     the local cache) but registers nothing, then raises StorageError."""
+    import shutil
+
     from mlcode.apply.executor import Workspace, apply_plan
     from mlcode.errors import StorageError
     from mlcode.killpoint import kill_point
@@ -613,6 +614,7 @@ def preview(
     """Build the changed resources into the DVC cache (not over the work tree), score
     their gates against the current champions, and return the enriched plan; record,
     commit, push and tag nothing (DESIGN 5 `apply --preview`, the pull-request view)."""
+    import shutil
     import uuid
 
     from mlcode.apply.executor import Workspace, apply_plan

@@ -9,13 +9,13 @@ cache, `versions`). Imports no user code, DVC, Git library or scikit-learn.
 from __future__ import annotations
 
 import os
-import platform
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 
 from mlcode.address import Address, Kind
 from mlcode.build.environment import build_environ
-from mlcode.fsutil import read_json, write_json
+from mlcode.fsutil import read_json, stat_key, write_json
 from mlcode.graph.dag import DAG
 from mlcode.hashcache import HashCache
 from mlcode.plan.types import ArtifactState, Facts, Observed
@@ -50,10 +50,10 @@ class Refresher:
 
     def observe(self, project: Project, dag: DAG[Address]) -> Observed:
         """Records, facts per resource, the reuse index and HEAD."""
-        records, self.record_problems = RecordIndex(self.root, self.cache_dir / "index.json").load()
+        index_file = self.cache_dir / "index.json"
+        records, self.record_problems = RecordIndex(self.root, index_file).load()
         self.reuse.refresh()
-        for record in records.values():
-            self.reuse.add(record)
+        self.reuse.add_current(records.values(), stat_key(index_file))
         facts = {}
         for address in dag.order:
             resource = project.resources[address]
@@ -94,7 +94,7 @@ class Refresher:
         """Installed version of a distribution (None when not installed); `python` is
         the interpreter's version."""
         if dist == "python":
-            return platform.python_version()
+            return python_version()
         return self._versions.version(dist)
 
     def _scan(self, modules: tuple[str, ...]) -> list[str]:
@@ -159,6 +159,18 @@ class Refresher:
         if self._imports_dirty:
             write_json(self._imports_file, {"version": codescan.VERSION, "files": self._imports})
             self._imports_dirty = False
+
+
+def python_version() -> str:
+    """`platform.python_version()`, without importing `platform` when the interpreter's
+    version string starts with its plain `major.minor.micro` (every final release)."""
+    info = sys.version_info
+    plain = f"{info.major}.{info.minor}.{info.micro}"
+    if sys.version.startswith(plain + " "):
+        return plain
+    import platform
+
+    return platform.python_version()
 
 
 class ObjectLocator:

@@ -105,6 +105,15 @@ def _code_warnings(repo: Repo, resources: Iterable[Any], refresher: Any = None) 
         refresher.save()
 
 
+def exit_soon() -> None:
+    """Declare this process one short command that exits when done (the CLI's plain
+    plan): what the plan keeps is frozen for the garbage collector, not traversed again
+    (mlcode.collector). Only for a process entry point."""
+    from mlcode.collector import exit_soon as declare
+
+    declare()
+
+
 def plan(
     start: str | os.PathLike[str] | None = None,
     targets: Iterable[str] = (),
@@ -1489,6 +1498,7 @@ __all__ = [
     "ci_github",
     "diff",
     "doctor",
+    "exit_soon",
     "gc",
     "init",
     "load",

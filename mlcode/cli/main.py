@@ -94,7 +94,12 @@ def __getattr__(name: str) -> Any:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI and exit with its code."""
-    sys.exit(run(argv))
+    args = list(sys.argv[1:] if argv is None else argv)
+    if _plain_plan(args) is not None:
+        from mlcode import api
+
+        api.exit_soon()  # this process ends with the plan (see mlcode.collector)
+    sys.exit(run(args))
 
 
 def run(argv: list[str] | None = None) -> int:

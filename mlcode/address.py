@@ -39,6 +39,9 @@ class Address:
     @classmethod
     def parse(cls, text: str) -> Address:
         """Parse `dataset.NAME` or `model.NAME`; raise MlcodeError with a hint otherwise."""
+        found = _PARSED.get(text)
+        if found is not None:
+            return found
         kind, dot, name = text.partition(".")
         try:
             parsed_kind = Kind(kind)
@@ -49,7 +52,8 @@ class Address:
                 f"invalid address {text!r}",
                 "addresses look like dataset.NAME or model.NAME",
             )
-        return cls(parsed_kind, name)
+        address = _PARSED[text] = cls(parsed_kind, name)
+        return address
 
     @property
     def spec_path(self) -> str:
@@ -65,6 +69,11 @@ class Address:
     def record_path(self) -> str:
         """Repo-relative path of the DVC file that holds the state record."""
         return f"artifacts/{self.kind.plural}/{self.name}.dvc"
+
+
+# Every text parsed so far: records, cached resources and their edges name the same few
+# thousand addresses again and again on each plan, and an Address is an immutable value.
+_PARSED: dict[str, Address] = {}
 
 
 def addresses_under(root: Path, base: str, suffix: str) -> dict[Address, str]:

@@ -18,6 +18,7 @@ class HashCache:
 
     def __init__(self, root: Path, cache_file: Path) -> None:
         self.root = root
+        self._root = os.fspath(root)  # joined with each path asked for: keep it a str
         self.cache_file = cache_file
         self._entries: dict[str, list] | None = None
         self._dirty = False
@@ -31,7 +32,7 @@ class HashCache:
     def md5(self, rel: str) -> str | None:
         """The md5 of repo file `rel`, from the cache when its stat is unchanged."""
         entries = self._load()
-        full = os.path.join(self.root, rel)
+        full = os.path.join(self._root, rel)
         key = stat_key(full)
         if key is None:
             return None

@@ -2,8 +2,8 @@
 
 Reads records through their index, hashes code and source files through the hash cache
 (stat first, content only when the stat moved), checks each recorded artifact's files
-the same way, and reads distribution versions from package metadata. Imports no user
-code, DVC, Git library or scikit-learn.
+the same way, and reads distribution versions from package metadata (through their cache,
+`versions`). Imports no user code, DVC, Git library or scikit-learn.
 
 The registry as plan needs it (`observe_registry`): the tags, whether registration can
 happen here, and the state records of registered versions (read lazily). A registered
@@ -16,14 +16,13 @@ taken from that record, up front, since the planner matches versions by fingerpr
 from __future__ import annotations
 
 import os
-import platform
+import sys
 from collections.abc import Iterable
-from importlib import metadata
 from pathlib import Path
 
 from mlcode.address import Address, Kind
 from mlcode.build.environment import build_environ
-from mlcode.fsutil import read_json, write_json
+from mlcode.fsutil import read_json, stat_key, write_json
 from mlcode.graph.dag import DAG
 from mlcode.hashcache import HashCache
 from mlcode.plan.types import ArtifactState, Facts, Observed, RegistryFacts, ReuseLookup
@@ -37,6 +36,7 @@ from mlcode.state.records import RecordIndex
 from mlcode.state.reuse import ReuseIndex
 from mlcode.state.types import Record
 from mlcode.vcs import current_branch, head_commit, uncommitted_inputs
+from mlcode.versions import InstalledVersions
 
 
 class Refresher:
@@ -50,7 +50,7 @@ class Refresher:
         self._imports_file = cache_dir / "imports.json"
         self._imports = _read_imports(self._imports_file)
         self._imports_dirty = False
-        self._versions: dict[str, str | None] = {}
+        self._versions = InstalledVersions(cache_dir / "versions.json")
         self._scans: dict[tuple[str, ...], list[str]] = {}
         self.record_problems: list[str] = []
         # `${oc.env:...}` is read in the pinned build environment: digest what it sees.
@@ -58,10 +58,10 @@ class Refresher:
 
     def observe(self, project: Project, dag: DAG[Address]) -> Observed:
         """Records, facts per resource, the reuse index and HEAD."""
-        records, self.record_problems = RecordIndex(self.root, self.cache_dir / "index.json").load()
+        index_file = self.cache_dir / "index.json"
+        records, self.record_problems = RecordIndex(self.root, index_file).load()
         self.reuse.refresh()
-        for record in records.values():
-            self.reuse.add(record)
+        self.reuse.add_current(records.values(), stat_key(index_file))
         facts = {}
         for address in dag.order:
             resource = project.resources[address]
@@ -87,10 +87,10 @@ class Refresher:
     def artifact_state(self, record: Record) -> ArtifactState:
         """OK when every recorded file is present with its hash and nothing else is."""
         folder = record.address.artifact_path
-        if not os.path.isdir(self.root / folder):
+        present = _files_under(os.path.join(self.root, folder))
+        if present is None:
             return ArtifactState.ABSENT
         expected = dict(record.artifact.files)
-        present = _files_under(self.root / folder)
         if set(present) != set(expected):
             return ArtifactState.CORRUPT
         for rel, md5 in expected.items():
@@ -101,15 +101,9 @@ class Refresher:
     def version(self, dist: str) -> str | None:
         """Installed version of a distribution (None when not installed); `python` is
         the interpreter's version."""
-        if dist not in self._versions:
-            if dist == "python":
-                self._versions[dist] = platform.python_version()
-                return self._versions[dist]
-            try:
-                self._versions[dist] = metadata.version(dist)
-            except metadata.PackageNotFoundError:
-                self._versions[dist] = None
-        return self._versions[dist]
+        if dist == "python":
+            return python_version()
+        return self._versions.version(dist)
 
     def _scan(self, modules: tuple[str, ...]) -> list[str]:
         # Many specs name the same trainer module: scan each distinct set once per run.
@@ -159,7 +153,7 @@ class Refresher:
         for rel in paths:
             full = self.root / rel
             if full.is_dir():
-                out += [f"{rel.rstrip('/')}/{p}" for p in _files_under(full)]
+                out += [f"{rel.rstrip('/')}/{p}" for p in _files_under(full) or ()]
             else:
                 out.append(rel)
         modules = tuple(sorted({codescan.module_of(f) for f in out if f.endswith(".py")}))
@@ -169,9 +163,22 @@ class Refresher:
         """Persist the caches that changed."""
         self.hashes.save()
         self.reuse.save()
+        self._versions.save()
         if self._imports_dirty:
             write_json(self._imports_file, {"version": codescan.VERSION, "files": self._imports})
             self._imports_dirty = False
+
+
+def python_version() -> str:
+    """`platform.python_version()`, without importing `platform` when the interpreter's
+    version string starts with its plain `major.minor.micro` (every final release)."""
+    info = sys.version_info
+    plain = f"{info.major}.{info.minor}.{info.micro}"
+    if sys.version.startswith(plain + " "):
+        return plain
+    import platform
+
+    return platform.python_version()
 
 
 class ObjectLocator:
@@ -296,9 +303,29 @@ def _is_file_scan(entry: object) -> bool:
     )
 
 
-def _files_under(folder: Path) -> list[str]:
-    out = []
-    for dirpath, _dirs, names in os.walk(folder):
-        for name in names:
-            out.append(Path(dirpath, name).relative_to(folder).as_posix())
+def _files_under(folder: str | os.PathLike[str]) -> list[str] | None:
+    """Every file under `folder` as a sorted relative POSIX path, as `os.walk` finds them
+    (symbolic links to directories listed by neither, nor followed; unreadable folders
+    skipped), or None when `folder` is not a directory. One `scandir` per directory and
+    no `stat` of its own: refresh lists every artifact directory on every plan."""
+    out: list[str] = []
+    stack = [(os.fspath(folder), "")]
+    while stack:
+        path, prefix = stack.pop()
+        try:
+            entries = os.scandir(path)
+        except OSError:
+            if not prefix and not os.path.isdir(path):
+                return None
+            continue
+        with entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    out.append(prefix + entry.name)
+                elif not entry.is_symlink():
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
     return sorted(out)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mlcode.errors import GitError
+from mlcode.fsutil import stat_key
 from mlcode.killpoint import kill_point
 
 FALLBACK_IDENTITY = ("mlcode", "mlcode@localhost")
@@ -78,6 +79,32 @@ def head_commit(root: Path) -> str | None:
     except OSError:
         pass
     return None
+
+
+# Environment variables that make `git` read another repository or other objects than
+# the files under `.git` say.
+_REDIRECTS = (
+    "GIT_DIR",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_REPLACE_REF_BASE",
+    "GIT_NO_REPLACE_OBJECTS",
+)
+
+
+def refs_signature(root: Path, refs: Iterable[str]) -> list | None:
+    """The stat of each of `refs`' loose files (`refs/heads/main`...), of `packed-refs`
+    and of `refs/replace`: while it holds, the refs name the same commits and so the
+    same trees. None when refs are not kept in those files (`.git` is a file: worktree
+    or submodule; a reftable) or the environment points `git` elsewhere."""
+    gitdir = root / ".git"
+    if not gitdir.is_dir() or (gitdir / "reftable").exists():
+        return None
+    if any(name in os.environ for name in _REDIRECTS):
+        return None
+    files = [*refs, "packed-refs", "refs/replace"]
+    return [stat_key(os.path.join(gitdir, name)) for name in files]
 
 
 def current_branch(root: Path) -> str | None:

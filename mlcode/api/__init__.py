@@ -29,6 +29,7 @@ _EXPORTS = {
     "PlanOutcome": "plan",
     "parse_overrides": "plan",
     "plan": "plan",
+    "exit_soon": "plan",
     "save_plan": "_saved_plan",
     "load_plan": "_saved_plan",
     "ApplyOptions": "apply",
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
     from mlcode.api.init import remote_warning as remote_warning
     from mlcode.api.load import load as load
     from mlcode.api.plan import PlanOutcome as PlanOutcome
+    from mlcode.api.plan import exit_soon as exit_soon
     from mlcode.api.plan import parse_overrides as parse_overrides
     from mlcode.api.plan import plan as plan
     from mlcode.api.preview import PreviewOutcome as PreviewOutcome

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 from collections.abc import Callable, Iterable
@@ -11,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from mlcode.address import Address
 from mlcode.api.validate import code_warnings
+from mlcode.collector import paused
 from mlcode.errors import MlcodeError, PlanError, StorageError
 from mlcode.plan.planner import make_plan
+from mlcode.plan.types import ArtifactState
 from mlcode.refresh import ObjectLocator, Refresher
 from mlcode.spec.graph import resource_graph
 from mlcode.spec.resolve import Project, load_project, read_settings
-from mlcode.storage.remotescope import remote_scope
 from mlcode.vcs import RESTORE_RECORD_HINT
 from mlcode.workspace import Repo, open_repo, store
 
@@ -92,22 +94,39 @@ def plan_repo(
         on_project(project)
     dag = resource_graph(project.resources)
     refresher = Refresher(repo.root, repo.cache_dir)
-    observed = refresher.observe(project, dag)
-    if refresher.record_problems:
-        raise PlanError(
-            "unreadable state records:\n  " + "\n  ".join(refresher.record_problems),
-            RESTORE_RECORD_HINT,
-        )
-    if remote is not None:
-        observed = _check_remote(remote, observed)
-    observed = dataclasses.replace(
-        observed,
-        objects=ObjectLocator(repo.root, remote),
-        remote_warning=remote_scope(repo.root, project.settings.remote).warning,
-    )
-    result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
-    result = _with_notes(result, code_warnings(repo, _in_scope(project, result), refresher))
+    # Refresh and planning keep every record, fact and change they make: the collector
+    # would traverse them again and again as they pile up (see mlcode.collector). With a
+    # remote to ask, DVC runs in between: no pause then.
+    with paused() if remote is None else contextlib.nullcontext():
+        observed = refresher.observe(project, dag)
+        if refresher.record_problems:
+            raise PlanError(
+                "unreadable state records:\n  " + "\n  ".join(refresher.record_problems),
+                RESTORE_RECORD_HINT,
+            )
+        if remote is not None:
+            observed = _check_remote(remote, observed)
+        warning = None
+        # The planner says it only beside the pull note, when an artifact is absent:
+        # read DVC's config files for it then only.
+        if any(f.artifact is ArtifactState.ABSENT for f in observed.facts.values()):
+            from mlcode.storage.remotescope import remote_scope
+
+            warning = remote_scope(repo.root, project.settings.remote).warning
+        objects = ObjectLocator(repo.root, remote)
+        observed = dataclasses.replace(observed, objects=objects, remote_warning=warning)
+        result = make_plan(project.resources, dag, observed, target_addrs, replace_addrs)
+        result = _with_notes(result, code_warnings(repo, _in_scope(project, result), refresher))
     return PlanOutcome(result, project, dag, observed, project.composed)
+
+
+def exit_soon() -> None:
+    """Declare this process one short command that exits when done (the CLI's plain
+    plan): what the plan keeps is frozen for the garbage collector, not traversed again
+    (mlcode.collector). Only for a process entry point."""
+    from mlcode.collector import exit_soon as declare
+
+    declare()
 
 
 def _check_remote(remote: DvcStore, observed: Observed) -> Observed:

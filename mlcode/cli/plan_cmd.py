@@ -1,14 +1,22 @@
-"""`mlcode plan`: show what apply would do and why."""
+"""`mlcode plan`: show what apply would do and why.
+
+`run_plan` is the command; `register` declares its command line to Typer. The plain
+invocations (`FLAGS` only, no values) are parsed by `cli.main` without Typer.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
 TARGET_HELP = "Limit to this address and what it needs upstream (repeatable)."
 REPLACE_HELP = "Force a rebuild of this address (repeatable)."
 REFRESH_HELP = "'remote': also ask the DVC remote which recorded artifacts it holds."
+# The options that take no value, by the `run_plan` argument each one sets to True.
+FLAGS = {"--json": "json_", "--detailed-exitcode": "detailed_exitcode"}
 
 
 def refresh_remote(value: str | None) -> bool:
@@ -16,11 +24,69 @@ def refresh_remote(value: str | None) -> bool:
     if value in (None, ""):
         return False
     if value != "remote":
+        import typer
+
         raise typer.BadParameter(f"unknown refresh {value!r} (only: remote)")
     return True
 
 
+def run_plan(
+    overrides: list[str] | None = None,
+    target: list[str] | tuple[str, ...] = (),
+    replace: list[str] | tuple[str, ...] = (),
+    json_: bool = False,
+    format_: str = "text",
+    detailed_exitcode: bool = False,
+    refresh: str | None = None,
+    out: str | None = None,
+) -> int:
+    """Make the plan, save it (`out`), print it in its format; the exit code."""
+    from mlcode import api
+
+    outcome = api.plan(
+        targets=target,
+        replace=replace,
+        overrides=overrides or (),
+        refresh_remote=refresh_remote(refresh),
+    )
+    if out:
+        if overrides:
+            from mlcode.errors import MlcodeError
+
+            raise MlcodeError(
+                "a plan with overrides cannot be saved", "commit the change to the spec"
+            )
+        api.save_plan(outcome, out, target, replace)
+    if format_ not in ("text", "json", "markdown"):
+        import typer
+
+        raise typer.BadParameter(f"unknown format {format_!r} (text, json, markdown)")
+    if json_ or format_ == "json":
+        from mlcode.cli.output import print_json
+        from mlcode.report.json import plan_to_dict
+
+        print_json(plan_to_dict(outcome.plan))
+    elif format_ == "markdown":
+        from mlcode.report.markdown import render_markdown
+
+        sys.stdout.write(render_markdown(outcome.plan))
+    else:
+        from mlcode.report.text import plain_plan
+
+        plain = plain_plan(outcome.plan)
+        if plain is not None:  # nothing in colour: no Rich to import
+            sys.stdout.write(plain)
+        else:
+            from mlcode.cli.output import console
+            from mlcode.report.text import render_plan
+
+            console().print(render_plan(outcome.plan), end="")
+    return 2 if detailed_exitcode and outcome.plan.has_changes else 0
+
+
 def register(app: typer.Typer) -> None:
+    import typer
+
     @app.command("plan")
     def plan(
         overrides: list[str] = typer.Argument(
@@ -48,33 +114,4 @@ def register(app: typer.Typer) -> None:
 
         Example: mlcode plan --out plan.json && mlcode apply plan.json
         """
-        from mlcode import api
-        from mlcode.cli.output import console, print_json
-        from mlcode.report.json import plan_to_dict
-        from mlcode.report.text import render_plan
-
-        outcome = api.plan(
-            targets=target,
-            replace=replace,
-            overrides=overrides or (),
-            refresh_remote=refresh_remote(refresh),
-        )
-        if out:
-            if overrides:
-                from mlcode.errors import MlcodeError
-
-                raise MlcodeError(
-                    "a plan with overrides cannot be saved", "commit the change to the spec"
-                )
-            api.save_plan(outcome, out, target, replace)
-        if format_ not in ("text", "json", "markdown"):
-            raise typer.BadParameter(f"unknown format {format_!r} (text, json, markdown)")
-        if json_ or format_ == "json":
-            print_json(plan_to_dict(outcome.plan))
-        elif format_ == "markdown":
-            from mlcode.report.markdown import render_markdown
-
-            sys.stdout.write(render_markdown(outcome.plan))
-        else:
-            console().print(render_plan(outcome.plan), end="")
-        return 2 if detailed_exitcode and outcome.plan.has_changes else 0
+        return run_plan(overrides, target, replace, json_, format_, detailed_exitcode, refresh, out)

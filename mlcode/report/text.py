@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.text import Text
-
-from mlcode.apply.events import Event, Failed, Skipped, Started, Succeeded
 from mlcode.plan.types import Action, Plan
+
+# Rich and the apply events are imported where a renderable is made: a plan with nothing
+# to show in colour is printed as plain text (`plain_plan`) without either.
+if TYPE_CHECKING:
+    from rich.text import Text
+
+    from mlcode.apply.events import Event
 
 SYMBOLS = {
     Action.CREATE: ("+", "green"),
@@ -40,9 +44,20 @@ VERBS = {
 }
 
 
+def plain_plan(plan: Plan) -> str | None:
+    """The terminal view of a plan that has no change and no note: its summary line, the
+    whole of `render_plan` then, which carries no style and needs no Rich to print.
+    None for any other plan: print `render_plan`."""
+    if plan.has_changes or plan.notes:
+        return None
+    return summary_line(plan)
+
+
 def render_plan(plan: Plan, metrics: bool = False) -> Text:
     """Changed resources with their reasons (and with `metrics`, the candidates'
     metrics, as after `apply --preview`), the notes, and one summary line."""
+    from rich.text import Text
+
     out = Text()
     changed = [c for c in plan.changes if c.action is not Action.NOOP]
     if changed:
@@ -88,6 +103,10 @@ def summary_line(plan: Plan) -> str:
 
 def render_event(event: Event) -> Text | None:
     """One progress line per event (None for events that print nothing)."""
+    from rich.text import Text
+
+    from mlcode.apply.events import Failed, Skipped, Started, Succeeded
+
     if isinstance(event, Started):
         symbol, style = SYMBOLS[event.action]
         line = Text(f"{symbol} ", style=style)

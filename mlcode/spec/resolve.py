@@ -19,16 +19,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mlcode import vcs
 from mlcode.address import NAME_RE, Address, Kind, addresses_under
 from mlcode.errors import SpecError, SpecProblem
-from mlcode.fsutil import file_md5, read_json, stat_key, write_json
-from mlcode.spec import safeyaml
-from mlcode.spec.parse import parse_dataset, parse_model, parse_settings
-from mlcode.spec.secrets import has_secrets
-from mlcode.spec.targets import TargetError, distribution_of, is_allowed, iter_targets, locate
+from mlcode.fsutil import file_md5, is_racy, read_json, stat_key, write_json
 from mlcode.spec.types import DatasetSpec, EnvVar, ModelSpec, Resource, Settings
 
+# Parsing, validation and target lookup (YAML, spec.parse, spec.targets) are imported
+# where a spec is read: a plan that finds every spec in the cache needs none of them.
+
 CACHE_VERSION = 3  # 2: resources carry env_vars; 3: IMPLICIT_ENV
+TRUSTED_VERSION = 1
 # Versions that enter every fingerprint whatever `env:` says: the interpreter and joblib
 # write the pickled bytes of every model artifact.
 IMPLICIT_ENV = ("joblib", "python")
@@ -58,6 +59,9 @@ def _settings(root: Path) -> tuple[Settings, list[SpecProblem]]:
     path = root / SETTINGS_FILE
     if not path.exists():
         return Settings(), []
+    from mlcode.spec import safeyaml
+    from mlcode.spec.parse import parse_settings
+
     data, problem = safeyaml.load_file(str(path), SETTINGS_FILE)
     if problem:
         return Settings(), [problem]
@@ -68,20 +72,57 @@ def trusted_targets(root: Path, settings: Settings) -> tuple[str, ...]:
     """`allowed_targets` from `conf/mlcode.yaml` on the registry branch's last commit
     (local branch, else `origin/BRANCH`), never from the change under review (DESIGN 7).
     A repository whose registry branch has no commit yet trusts its work tree."""
-    from mlcode.errors import GitError
-    from mlcode.vcs import cat_blobs
+    return _trusted_targets(root, settings)[0]
 
+
+def _trusted_refs(settings: Settings) -> list[str]:
     branch = settings.registry_branch
-    refs = [f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"]
+    return [f"refs/heads/{branch}", f"refs/remotes/origin/{branch}"]
+
+
+def _cached_trusted_targets(root: Path, settings: Settings, cache_dir: Path) -> tuple[str, ...]:
+    """`trusted_targets`, kept in `.mlcode/trusted.json` under the stat of the files
+    holding the registry branch's refs (`vcs.refs_signature`): while it holds, they name
+    the same commits, whose settings file cannot change. Saves a `git cat-file` a plan."""
+    refs = _trusted_refs(settings)
+    signature = vcs.refs_signature(root, refs)
+    # The answer without a ref is the work tree's; without settings there, the defaults.
+    fallbacks = [list(settings.allowed_targets), list(Settings().allowed_targets)]
+    key = [TRUSTED_VERSION, refs, fallbacks, signature]
+    path = cache_dir / "trusted.json"
+    if signature is not None:
+        cached = read_json(path)
+        if isinstance(cached, dict) and cached.get("key") == key:
+            allowed = cached.get("allowed")
+            if isinstance(allowed, list) and all(isinstance(a, str) for a in allowed):
+                return tuple(allowed)
+    allowed, from_git = _trusted_targets(root, settings)
+    if signature is not None and from_git and not any(map(is_racy, signature)):
+        write_json(path, {"key": key, "allowed": list(allowed)})
+    return allowed
+
+
+def _trusted_targets(root: Path, settings: Settings) -> tuple[tuple[str, ...], bool]:
+    """(`trusted_targets`, whether Git answered: False when it failed)."""
+    from mlcode.errors import GitError
+
+    refs = _trusted_refs(settings)
     try:
-        texts = cat_blobs(root, [f"{ref}:{SETTINGS_FILE}" for ref in refs] + refs)
+        texts = vcs.cat_blobs(root, [f"{ref}:{SETTINGS_FILE}" for ref in refs] + refs)
     except GitError:
-        return settings.allowed_targets
+        return settings.allowed_targets, False
+    return _trusted_from(settings, refs, texts), True
+
+
+def _trusted_from(settings: Settings, refs: list[str], texts: list[str | None]) -> tuple[str, ...]:
     for ref, text, exists in zip(refs, texts[:2], texts[2:], strict=True):
         if exists is None:
             continue  # no such ref
         if text is None:
             return Settings().allowed_targets  # the branch has no settings: defaults
+        from mlcode.spec import safeyaml
+        from mlcode.spec.parse import parse_settings
+
         try:
             trusted, problems = parse_settings(safeyaml.load_text(text), f"{ref}:{SETTINGS_FILE}")
         except safeyaml.YamlRejected:
@@ -107,9 +148,11 @@ def load_project(
     """
     overrides = overrides or {}
     settings, problems = _settings(root)
+    cache_dir = cache_dir or root / ".mlcode"
     if not problems:
-        settings = replace(settings, allowed_targets=trusted_targets(root, settings))
-    cache_file = (cache_dir or root / ".mlcode") / "resolve.json"
+        trusted = _cached_trusted_targets(root, settings, cache_dir)
+        settings = replace(settings, allowed_targets=trusted)
+    cache_file = cache_dir / "resolve.json"
     cache = _Cache(cache_file, _settings_key(settings))
     resolver = _Resolver(root, settings, cache)
     resources: dict[Address, Resource] = {}
@@ -179,6 +222,7 @@ class _Cache:
 class _Resolver:
     def __init__(self, root: Path, settings: Settings, cache: _Cache) -> None:
         self.root = root
+        self._root = os.fspath(root)
         self.settings = settings
         self.cache = cache
         self.composed: list[str] = []
@@ -194,6 +238,8 @@ class _Resolver:
             if hit is not None:
                 self.deps[address] = hit.depends_on
                 return hit, []
+        from mlcode.spec.secrets import has_secrets
+
         self._check_yaml()
         assert self._unsafe is not None
         if rel in self._unsafe:
@@ -223,7 +269,7 @@ class _Resolver:
         if not entry:
             return None
         for file, (stat, digest) in entry["files"].items():
-            full = self.root / file
+            full = os.path.join(self._root, file)  # a str: one join per file and spec
             now = stat_key(full)
             if now == stat:
                 continue
@@ -265,6 +311,8 @@ class _Resolver:
         stat = stat_key(full)
         if stat is not None and self.cache.safe.get(file) == stat:
             return None
+        from mlcode.spec import safeyaml
+
         _data, problem = safeyaml.load_file(full, file)
         if problem is None:
             self.cache.safe[file] = stat
@@ -275,6 +323,15 @@ class _Resolver:
         self, address: Address, rel: str, data: dict[str, Any], files: tuple[str, ...]
     ) -> tuple[Resource | None, list[SpecProblem]]:
         typed: DatasetSpec | ModelSpec | None
+        from mlcode.spec.parse import parse_dataset, parse_model
+        from mlcode.spec.targets import (
+            TargetError,
+            distribution_of,
+            is_allowed,
+            iter_targets,
+            locate,
+        )
+
         if address.kind is Kind.DATASET:
             typed, problems = parse_dataset(data, rel, self.root)
         else:
@@ -338,7 +395,7 @@ def _is_spec(file: str) -> bool:
     return file.startswith(("conf/datasets/", "conf/models/")) or file == SETTINGS_FILE
 
 
-def _md5(path: Path) -> str | None:
+def _md5(path: str | os.PathLike[str]) -> str | None:
     try:
         return file_md5(path)
     except OSError:

@@ -6,9 +6,8 @@ file is checked here before either library reads it.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
-
-import yaml
 
 from mlcode.errors import SpecProblem
 
@@ -19,7 +18,14 @@ MAX_DEPTH = 64
 # aliases that each repeat a big anchor would take seconds even under MAX_ALIASES.
 MAX_NODES = 10_000
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+@cache
+def _yaml() -> tuple[Any, Any]:
+    """PyYAML and its fastest safe loader, imported on first use: a plan that finds every
+    spec and record in its caches parses no YAML and does not import it."""
+    import yaml
+
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlRejected(Exception):
@@ -38,9 +44,10 @@ def load_text(text: str) -> Any:
     """
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise YamlRejected(f"file larger than {MAX_BYTES} bytes")
+    yaml, loader = _yaml()
     try:
         _check_events(text)
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=loader)  # a SafeLoader (CSafeLoader when built)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -89,7 +96,8 @@ def _check_events(text: str) -> None:
             else:
                 top.index += 1
 
-    for event in yaml.parse(text, Loader=_Loader):
+    yaml, loader = _yaml()
+    for event in yaml.parse(text, Loader=loader):
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             starts.append((nodes, event.anchor))
             grow(1)

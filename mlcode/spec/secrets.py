@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import Any
 
 SENSITIVE = "(sensitive)"
@@ -66,6 +67,9 @@ def key_words(key: str) -> list[str]:
     return [w for w in re.split(r"[_\-.\s]+", _CAMEL.sub("_", key).lower()) if w]
 
 
+# Specs repeat the same few keys (`_target_`, `estimator`, `n_estimators`...) thousands
+# of times in a plan: the answer for each is computed once.
+@lru_cache(maxsize=4096)
 def is_secret_key(key: str) -> bool:
     """True for keys that name credentials (`token`, `api_key`, `dbPassword`, `dsn`...)."""
     words = key_words(key)
@@ -132,8 +136,14 @@ def redact(value: Any, key: str = "", keep_env: bool = False, _under_secret: boo
     if secret and value is not None:
         return SENSITIVE
     if isinstance(value, str):
-        return redact_text(value)
+        return _redact_scalar(value) if len(value) <= _SCALAR_MEMO_CHARS else redact_text(value)
     return value
+
+
+# Spec values repeat as much as keys (`sklearn.linear_model.LogisticRegression`, dataset
+# names, metric names): short ones are redacted once per process.
+_SCALAR_MEMO_CHARS = 512
+_redact_scalar = lru_cache(maxsize=8192)(redact_text)
 
 
 def has_secrets(value: Any) -> bool:

@@ -2,20 +2,31 @@
 
 Built from the history of state records on every branch and tag (read in one
 `git log` plus one `git cat-file --batch`), from the current records, and from records
-apply writes; cached in `.mlcode/reuse.json` and rescanned only when HEAD moved.
+apply writes; cached in `.mlcode/` and rescanned only when HEAD moved. Two files:
+
+    reuse.json        {"version", "entries": {fingerprint: record}}, read on first lookup
+    reuse-state.json  {"version", "entries": the stat of reuse.json as last written,
+                       "scanned": commits scanned, "synced": the stat of the record
+                       index whose records were all added last}
+
+so that a plan whose record index did not change since its records were added (a no-op
+plan) reads the small file only. The state counts only while reuse.json has the stat it
+recorded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from mlcode.errors import GitError
-from mlcode.fsutil import read_json, write_json
+from mlcode.fsutil import is_racy, read_json, stat_key, write_json
 from mlcode.state.records import RecordProblem, parse_record_text
 from mlcode.state.types import Record, record_from_json, record_to_json
 from mlcode.vcs import cat_blobs, git, head_commit
 
-REUSE_VERSION = 1
+REUSE_VERSION = 2
+STATE_FILE = "reuse-state.json"
 
 
 class ReuseIndex:
@@ -24,11 +35,33 @@ class ReuseIndex:
     def __init__(self, root: Path, cache_file: Path) -> None:
         self.root = root
         self.cache_file = cache_file
-        data = read_json(cache_file, {})
-        valid = isinstance(data, dict) and data.get("version") == REUSE_VERSION
-        self._entries: dict[str, dict] = data.get("entries", {}) if valid else {}
-        self._scanned: list[str] = data.get("scanned", []) if valid else []
+        self.state_file = cache_file.with_name(STATE_FILE)
+        state = read_json(self.state_file, {})
+        valid = (
+            isinstance(state, dict)
+            and state.get("version") == REUSE_VERSION
+            and state.get("entries") == stat_key(cache_file)
+            and isinstance(state.get("scanned"), list)
+        )
+        # Without a state that vouches for reuse.json, what it holds is kept (as a
+        # single file was) but every commit is scanned again and every record added.
+        self._vouched = valid and state["entries"] is not None
+        self._entries: dict[str, dict] | None = None  # read from reuse.json on first use
+        self._scanned: list[str] = state["scanned"] if valid else []
+        self._synced: list | None = state.get("synced") if valid else None
         self._dirty = False
+
+    def _all(self) -> dict[str, dict]:
+        """The entries, read from reuse.json on first use."""
+        if self._entries is None:
+            data = read_json(self.cache_file, {})
+            ours = isinstance(data, dict) and data.get("version") == REUSE_VERSION
+            entries = data.get("entries") if ours else None
+            self._entries = entries if isinstance(entries, dict) else {}
+            if not isinstance(entries, dict) and self._vouched:
+                # Replaced under us since the state was read: scan and add again.
+                self._scanned, self._synced, self._dirty = [], None, True
+        return self._entries
 
     def refresh(self) -> None:
         """Scan commits not seen yet (cheap no-op when HEAD did not move)."""
@@ -73,19 +106,33 @@ class ReuseIndex:
 
     def add(self, record: Record) -> None:
         """Remember `record` under its fingerprint."""
+        entries = self._all()
         entry = {"meta": record_to_json(record), "outs": list(record.outs)}
-        if self._entries.get(record.fingerprint) != entry:
-            self._entries[record.fingerprint] = entry
+        if entries.get(record.fingerprint) != entry:
+            entries[record.fingerprint] = entry
+            self._synced = None  # it may have replaced a current record's entry
+            self._dirty = True
+
+    def add_current(self, records: Iterable[Record], index: list[int] | None) -> None:
+        """Remember the current records, as `add` each, read through the record index
+        whose file has the stat `index`: skipped when the records of that very index
+        were the last added and nothing was added since (None: never skipped)."""
+        if index is not None and index == self._synced:
+            return
+        for record in records:
+            self.add(record)
+        if index != self._synced and not is_racy(index):
+            self._synced = index
             self._dirty = True
 
     def get(self, fingerprint: str) -> Record | None:
         """The record of an earlier build with this fingerprint, if any."""
-        entry = self._entries.get(fingerprint)
+        entry = self._all().get(fingerprint)
         return record_from_json(entry["meta"], entry["outs"]) if entry else None
 
     def find_artifact(self, address: str, digest: str) -> Record | None:
         """A record of `address` whose artifact has content `digest` (any build)."""
-        for entry in self._entries.values():
+        for entry in self._all().values():
             meta = entry["meta"]
             if meta.get("address") != address:
                 continue
@@ -97,19 +144,26 @@ class ReuseIndex:
     def records(self) -> list[Record]:
         """Every record in the index: each build this repository's history recorded
         (every branch and tag scanned so far) and every one apply wrote here."""
-        return [record_from_json(e["meta"], e["outs"]) for e in self._entries.values()]
+        return [record_from_json(e["meta"], e["outs"]) for e in self._all().values()]
 
     def __contains__(self, fingerprint: object) -> bool:
-        return fingerprint in self._entries
+        return fingerprint in self._all()
 
     def save(self) -> None:
-        """Persist when anything changed."""
-        if self._dirty:
-            write_json(
-                self.cache_file,
-                {"version": REUSE_VERSION, "entries": self._entries, "scanned": self._scanned},
-            )
-            self._dirty = False
+        """Persist when anything changed: the entries (when read or made) first, then
+        the state naming them."""
+        if not self._dirty:
+            return
+        if self._entries is not None:
+            write_json(self.cache_file, {"version": REUSE_VERSION, "entries": self._entries})
+        state = {
+            "version": REUSE_VERSION,
+            "entries": stat_key(self.cache_file),
+            "scanned": self._scanned,
+            "synced": self._synced,
+        }
+        write_json(self.state_file, state)
+        self._dirty = False
 
 
 def records_at(root: Path, objects: list[str]) -> list[Record | None]:

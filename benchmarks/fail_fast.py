@@ -89,7 +89,7 @@ def time_rejection(root: Path, env: dict[str, str], command: str, repeats: int) 
 
 
 def time_yaml(repeats: int) -> dict[str, list[float]]:
-    from mlcode.spec.safeyaml import MAX_BYTES, YamlRejected, load_text
+    from mlcode.config.safeyaml import MAX_BYTES, YamlRejected, load_text
 
     texts = {
         "alias_bomb": _bomb(),

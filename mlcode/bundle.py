@@ -2,7 +2,7 @@
 
 A bundle is a directory laid out like the repository (the code files the scan found,
 the `code:` paths and the `source:` data files) plus `BUNDLE_FILE`, which holds the
-resolved spec (secrets redacted by mlcode.spec.secrets, `${oc.env:...}` kept as text) and the
+resolved spec (secrets redacted by mlcode.config.secrets, `${oc.env:...}` kept as text) and the
 address. Apply stages one per build from the very bytes the plan fingerprinted and adds
 it to the DVC cache as a directory object whose hash the record names (`bundle`); it is
 pushed with the artifact. `mlcode verify` (and remote workers) rebuild from it without

@@ -79,7 +79,7 @@ def _dvc(root: Path) -> Check:
 def _remote(root: Path, reach: bool) -> list[Check]:
     """The remote check, then (when the remote is local to this machine) a `remote
     sharing` warning: teammates' clones could not pull."""
-    from mlcode.spec.resolve import read_settings
+    from mlcode.config.resolve import read_settings
     from mlcode.storage.remotescope import SHARED_REMOTE_FIX, remote_scope
 
     try:
@@ -257,7 +257,7 @@ def _cache_objects(root: Path, records: dict, intact: set, has_remote: bool) -> 
 
 
 def _branch(root: Path) -> Check:
-    from mlcode.spec.resolve import read_settings
+    from mlcode.config.resolve import read_settings
     from mlcode.vcs import current_branch, git
 
     try:
@@ -326,8 +326,8 @@ def _registry_tags(root: Path) -> Check:
 
 def _specs(root: Path, cache_dir: Path) -> Check:
     # What `mlcode validate` checks, without calling up into the api (which runs doctor).
-    from mlcode.spec.graph import resource_graph
-    from mlcode.spec.resolve import load_project
+    from mlcode.config.graph import resource_graph
+    from mlcode.config.resolve import load_project
 
     try:
         project = load_project(root, cache_dir=cache_dir)

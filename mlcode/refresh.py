@@ -21,22 +21,22 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from mlcode.address import Address, Kind
-from mlcode.build.environment import build_environ
+from mlcode.config import codescan
+from mlcode.config.codescan import scan
+from mlcode.config.resolve import Project
+from mlcode.config.types import Resource, env_digests
 from mlcode.fsutil import read_json, stat_key, write_json
 from mlcode.graph.dag import DAG
 from mlcode.hashcache import HashCache
 from mlcode.plan.types import ArtifactState, Facts, Observed, RegistryFacts, ReuseLookup
 from mlcode.registry.gittags import read_registry, read_version_records
 from mlcode.registry.view import RegistryView
-from mlcode.spec import codescan
-from mlcode.spec.codescan import scan
-from mlcode.spec.resolve import Project
-from mlcode.spec.types import Resource, env_digests
 from mlcode.state.records import RecordIndex
 from mlcode.state.reuse import ReuseIndex
 from mlcode.state.types import Record
 from mlcode.vcs import current_branch, head_commit, uncommitted_inputs
 from mlcode.versions import InstalledVersions
+from mlcode.worker.environment import build_environ
 
 
 class Refresher:

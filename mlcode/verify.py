@@ -30,16 +30,16 @@ from typing import Any
 
 from mlcode.address import Address
 from mlcode.apply.executor import seed_for
-from mlcode.build.environment import build_environ
-from mlcode.build.isolated import BOOTSTRAP
-from mlcode.build.lifeline import environ_for_child
-from mlcode.build.task import BuildTask
 from mlcode.bundle import BundleError, read_bundle
+from mlcode.config.secrets import contains_redacted
 from mlcode.fsutil import dir_manifest, file_md5
 from mlcode.plan.types import ArtifactState
-from mlcode.spec.secrets import contains_redacted
 from mlcode.state.types import Record
 from mlcode.vcs import git
+from mlcode.worker.environment import build_environ
+from mlcode.worker.isolated import BOOTSTRAP
+from mlcode.worker.lifeline import environ_for_child
+from mlcode.worker.task import BuildTask
 
 
 @dataclass
@@ -147,8 +147,8 @@ class Verifier:
         if contains_redacted(spec):
             report.fail("the recorded spec has redacted secrets: it cannot be rebuilt alone")
             return False
-        from mlcode.spec.compose import env_references
-        from mlcode.spec.types import env_digests
+        from mlcode.config.compose import env_references
+        from mlcode.config.types import env_digests
 
         now = env_digests(env_references(spec), build_environ(os.environ))
         differ = sorted(

@@ -37,7 +37,7 @@ def open_repo(start: str | os.PathLike[str] | None = None) -> Repo:
 
 def runner(jobs: int):
     """The build runner: a local process pool of `jobs` workers."""
-    from mlcode.build.pool import LocalRunner
+    from mlcode.runner.pool import LocalRunner
 
     return LocalRunner(jobs)
 

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlcode.spec.resolve import Project, read_settings
-from mlcode.spec.targets import iter_targets
+from mlcode.config.resolve import Project, read_settings
+from mlcode.config.targets import iter_targets
 from mlcode.workspace import Repo, runner, store
 
 if TYPE_CHECKING:
-    from mlcode.build.pool import LocalRunner
+    from mlcode.runner.pool import LocalRunner
     from mlcode.storage.dvc import DvcStore
 
 

@@ -9,12 +9,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlcode.config.resolve import SETTINGS_FILE
 from mlcode.errors import PlanError
 from mlcode.fsutil import file_md5, read_json, write_json
 from mlcode.plan.planfile import KIND, VERSION, binding, stale_reasons
 from mlcode.registry.gittags import read_events
 from mlcode.report.json import plan_to_dict
-from mlcode.spec.resolve import SETTINGS_FILE
 from mlcode.workspace import Repo, open_repo
 
 if TYPE_CHECKING:

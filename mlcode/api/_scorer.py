@@ -9,14 +9,14 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlcode.build.task import BuildTask
+from mlcode.config.resolve import read_settings
 from mlcode.errors import StorageError
 from mlcode.registry.decide import ScoreFailed
-from mlcode.spec.resolve import read_settings
+from mlcode.worker.task import BuildTask
 from mlcode.workspace import Repo, runner, store
 
 if TYPE_CHECKING:
-    from mlcode.build.pool import LocalRunner
+    from mlcode.runner.pool import LocalRunner
     from mlcode.state.types import Record
     from mlcode.storage.dvc import DvcStore
 

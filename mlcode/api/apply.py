@@ -39,8 +39,8 @@ from mlcode.workspace import Repo, open_repo
 
 if TYPE_CHECKING:
     from mlcode.apply.events import Event
-    from mlcode.build.pool import LocalRunner
     from mlcode.registry.promote import RegistryOutcome
+    from mlcode.runner.pool import LocalRunner
     from mlcode.state.types import Record
     from mlcode.storage.dvc import DvcStore
 

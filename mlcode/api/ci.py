@@ -10,10 +10,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from mlcode.ci import WORKFLOW_PATH, github_workflow, install_command
+from mlcode.config.resolve import read_settings
 from mlcode.distribution import installed
 from mlcode.errors import MlcodeError
 from mlcode.fsutil import atomic_write
-from mlcode.spec.resolve import read_settings
 from mlcode.workspace import open_repo, store
 
 

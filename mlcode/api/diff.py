@@ -7,10 +7,10 @@ import os
 from typing import Any
 
 from mlcode.api.plan import plan_repo
+from mlcode.config.resolve import read_settings
+from mlcode.config.secrets import redact
 from mlcode.errors import MlcodeError
 from mlcode.report.diff import diff_sides
-from mlcode.spec.resolve import read_settings
-from mlcode.spec.secrets import redact
 from mlcode.state.reuse import records_at
 from mlcode.vcs import git
 from mlcode.workspace import Repo, open_repo

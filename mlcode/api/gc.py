@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from mlcode.api._records import recorded
+from mlcode.config.resolve import read_settings
 from mlcode.registry.gittags import read_registry, read_version_records
-from mlcode.spec.resolve import read_settings
 from mlcode.state.reuse import ReuseIndex, records_at
 from mlcode.state.types import Record
 from mlcode.vcs import git

@@ -7,8 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mlcode.config.resolve import read_settings
 from mlcode.scaffold import scaffold
-from mlcode.spec.resolve import read_settings
 from mlcode.state.merge import merge_record as merge
 from mlcode.storage.remotescope import remote_scope
 from mlcode.workspace import open_repo

@@ -9,10 +9,10 @@ from typing import Any
 
 from mlcode.address import Address
 from mlcode.api._records import registered
+from mlcode.config.resolve import read_settings
 from mlcode.errors import CorruptCacheWarning, MlcodeError, StorageError
 from mlcode.fsutil import file_md5
 from mlcode.registry.gittags import read_registry
-from mlcode.spec.resolve import read_settings
 from mlcode.state.records import RecordIndex
 from mlcode.workspace import open_repo, store
 
@@ -66,7 +66,6 @@ def load(ref: str, start: str | os.PathLike[str] | None = None) -> Any:
         )
     for note in notes:
         warnings.warn(note, CorruptCacheWarning, stacklevel=2)
-    # joblib brings numpy and the estimator's library with it: only once a model loads.
-    import joblib
+    from mlcode.worker.estimator import load_estimator  # joblib: only once a model loads
 
-    return joblib.load(path)
+    return load_estimator(path)

@@ -13,19 +13,19 @@ from typing import TYPE_CHECKING
 from mlcode.address import Address
 from mlcode.api.validate import code_warnings
 from mlcode.collector import paused
+from mlcode.config.graph import resource_graph
+from mlcode.config.resolve import Project, load_project, read_settings
 from mlcode.errors import MlcodeError, PlanError, StorageError
 from mlcode.plan.planner import make_plan
 from mlcode.plan.types import ArtifactState
 from mlcode.refresh import ObjectLocator, Refresher
-from mlcode.spec.graph import resource_graph
-from mlcode.spec.resolve import Project, load_project, read_settings
 from mlcode.vcs import RESTORE_RECORD_HINT
 from mlcode.workspace import Repo, open_repo, store
 
 if TYPE_CHECKING:
+    from mlcode.config.types import Resource
     from mlcode.graph.dag import DAG
     from mlcode.plan.types import Observed, Plan
-    from mlcode.spec.types import Resource
     from mlcode.storage.dvc import DvcStore
 
 

@@ -24,7 +24,7 @@ from mlcode.workspace import open_repo
 
 if TYPE_CHECKING:
     from mlcode.apply.events import Event
-    from mlcode.spec.types import Resource
+    from mlcode.config.types import Resource
     from mlcode.state.types import Record
 
 

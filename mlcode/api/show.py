@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from mlcode.address import Address
 from mlcode.api._records import iso, recorded, registered
+from mlcode.config.secrets import redact
 from mlcode.registry.gittags import read_registry
-from mlcode.spec.secrets import redact
 from mlcode.workspace import open_repo
 
 if TYPE_CHECKING:

@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from mlcode.api._records import recorded
+from mlcode.config.resolve import read_settings
 from mlcode.plan.types import ArtifactState
 from mlcode.refresh import Refresher
-from mlcode.spec.resolve import read_settings
 from mlcode.storage.remotescope import remote_scope
 from mlcode.workspace import open_repo, store
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 
+from mlcode.config.graph import resource_graph
+from mlcode.config.resolve import Project, load_project
+from mlcode.config.types import Resource
 from mlcode.refresh import Refresher
-from mlcode.spec.graph import resource_graph
-from mlcode.spec.resolve import Project, load_project
-from mlcode.spec.types import Resource
 from mlcode.workspace import Repo, open_repo
 
 

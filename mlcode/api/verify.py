@@ -8,8 +8,8 @@ from collections.abc import Iterable
 
 from mlcode.address import Address
 from mlcode.api._records import recorded
+from mlcode.config.resolve import read_settings
 from mlcode.refresh import Refresher
-from mlcode.spec.resolve import read_settings
 from mlcode.state.reuse import ReuseIndex
 from mlcode.state.types import Record
 from mlcode.verify import Verifier, VerifyReport

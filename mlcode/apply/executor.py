@@ -30,17 +30,17 @@ from pathlib import Path
 from mlcode.address import Address
 from mlcode.apply.events import Event, Failed, Skipped, Started, Succeeded
 from mlcode.apply.ports import ArtifactStore, Runner
-from mlcode.build.task import BuildResult, BuildTask
 from mlcode.bundle import BundleError, stage_bundle
+from mlcode.config.types import Resource, redact
 from mlcode.fsutil import dir_manifest, replace_dir
 from mlcode.graph.dag import DAG
 from mlcode.ignores import ignore_all
 from mlcode.killpoint import kill_point
 from mlcode.plan.planner import fingerprint_of, record_inputs
 from mlcode.plan.types import Action, ArtifactState, Observed, Plan
-from mlcode.spec.types import Resource, redact
 from mlcode.state.records import write_record
 from mlcode.state.types import Artifact, Record
+from mlcode.worker.task import BuildResult, BuildTask
 
 FLUSH_SECONDS = 30.0
 

@@ -6,7 +6,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Protocol
 
-from mlcode.build.task import BuildResult, BuildTask
+from mlcode.worker.task import BuildResult, BuildTask
 
 
 class Runner(Protocol):

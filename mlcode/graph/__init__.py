@@ -1,1 +1,1 @@
-"""Graphs: a generic DAG (the resource DAG built from specs is `mlcode.spec.graph`)."""
+"""Graphs: a generic DAG (the resource DAG built from specs is `mlcode.config.graph`)."""

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mlcode.address import Address
+from mlcode.config.fingerprint import spec_changes
 from mlcode.plan.types import Observed, Plan
-from mlcode.spec.fingerprint import spec_changes
 
 KIND = "mlcode-saved-plan"
 VERSION = 1

@@ -21,6 +21,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace as _replace
 
 from mlcode.address import NAME_RE, Address, Kind
+from mlcode.config.fingerprint import fingerprint, spec_changes
+from mlcode.config.secrets import contains_redacted
+from mlcode.config.types import Resource, redact
 from mlcode.errors import PlanError
 from mlcode.graph.dag import DAG
 from mlcode.plan.types import (
@@ -34,9 +37,6 @@ from mlcode.plan.types import (
     Snapshot,
 )
 from mlcode.registry.decide import bump_part, champion_metrics, decide, decide_retire
-from mlcode.spec.fingerprint import fingerprint, spec_changes
-from mlcode.spec.secrets import contains_redacted
-from mlcode.spec.types import Resource, redact
 from mlcode.state.types import Record
 
 

@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from mlcode.config.fingerprint import spec_changes
 from mlcode.registry.gates import GateResult, evaluate, passed
 from mlcode.registry.tags import bump
 from mlcode.registry.view import Model
-from mlcode.spec.fingerprint import spec_changes
 from mlcode.state.types import Record
 
 

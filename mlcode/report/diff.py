@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mlcode.spec.fingerprint import flatten
+from mlcode.config.fingerprint import flatten
 
 Side = Mapping[str, tuple[dict[str, Any], dict[str, float]]]
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mlcode.config.fingerprint import canonical, flatten
 from mlcode.plan.types import Action, Change, Plan
 from mlcode.report.text import SYMBOLS, gate_text, summary_line
-from mlcode.spec.fingerprint import canonical, flatten
 
 MARKER = "<!-- mlcode-plan -->"
 COMMENT_LIMIT = 65_536

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from mlcode.address import Address, addresses_under
+from mlcode.config.safeyaml import YamlRejected, load_text
 from mlcode.fsutil import atomic_write, read_json, stat_key, write_json
-from mlcode.spec.safeyaml import YamlRejected, load_text
 from mlcode.state.types import Record, record_from_json, record_to_json
 
 INDEX_VERSION = 1

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mlcode import api
+from mlcode.config.safeyaml import MAX_ALIASES, MAX_BYTES, MAX_NODES
 from mlcode.errors import SpecError
-from mlcode.spec.safeyaml import MAX_ALIASES, MAX_BYTES, MAX_NODES
 
 EXAMPLES = int(os.environ.get("MLCODE_HYPOTHESIS_EXAMPLES", "500"))
 HOSTILE = settings(
@@ -250,7 +250,7 @@ def test_interpolations_never_read_files_or_leak_the_environment(
         assert "conf/models/interp.yaml" in exc.message
         text = exc.message
     else:
-        from mlcode.spec.types import redact
+        from mlcode.config.types import redact
 
         text = repr(
             redact(project.resources[next(a for a in project.resources if a.name == "interp")].spec)

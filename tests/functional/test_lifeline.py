@@ -149,7 +149,7 @@ def test_killed_verify_leaves_no_process(project, tmp_path, mlcode_cmd):
 # A parent that starts the child from a thread which ends once the child is bound.
 THREAD_PARENT = """\
 import os, subprocess, sys, threading, time
-from mlcode.build.lifeline import environ_for_child
+from mlcode.worker.lifeline import environ_for_child
 
 def start():
     env = {**os.environ, **environ_for_child()}
@@ -164,7 +164,7 @@ time.sleep(600)
 """
 BOUND_CHILD = """\
 import time
-from mlcode.build.lifeline import bind
+from mlcode.worker.lifeline import bind
 
 bind()
 print("bound", flush=True)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from mlcode.spec import codescan
-from mlcode.spec.codescan import Unresolved, imported_modules, scan, scan_source
+from mlcode.config import codescan
+from mlcode.config.codescan import Unresolved, imported_modules, scan, scan_source
 
 IMPORT_MODULE = "importlib.import_module"
 
@@ -364,7 +364,7 @@ def _refresher(tmp_path: Path):
 
 def _resource(name: str, modules: tuple[str, ...], code: tuple[str, ...] = ()):
     from mlcode.address import Address, Kind
-    from mlcode.spec.types import Resource
+    from mlcode.config.types import Resource
 
     address = Address(Kind.DATASET, name)
     return Resource(address, {}, (address.spec_path,), modules=modules, code=code)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from omegaconf import OmegaConf
 
-from mlcode.spec.compose import _env_kept_unresolved, _unmark, env_references, resolve_env
-from mlcode.spec.types import EnvVar, env_digests
+from mlcode.config.compose import _env_kept_unresolved, _unmark, env_references, resolve_env
+from mlcode.config.types import EnvVar, env_digests
 
 CASES = [
     pytest.param("${oc.env:CRIT,gini}", id="plain-default"),

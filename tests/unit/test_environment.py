@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from mlcode.build.environment import PINNED, UNSET, build_environ, pinned
+from mlcode.worker.environment import PINNED, UNSET, build_environ, pinned
 
 
 @pytest.mark.parametrize(

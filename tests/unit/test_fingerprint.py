@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlcode.spec.fingerprint import fingerprint, flatten, spec_changes
+from mlcode.config.fingerprint import fingerprint, flatten, spec_changes
 
 BASE = {"estimator": {"_target_": "x.Y", "n": 100}, "dataset": "wine", "metrics": ["accuracy"]}
 

@@ -14,14 +14,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "mlcode"
 HEAVY = ("hydra", "omegaconf", "dvc", "git", "typer", "click", "sklearn", "pandas")
 CORE = [
-    "spec/types.py",
-    "spec/parse.py",
-    "spec/fingerprint.py",
-    "spec/codescan.py",
-    "spec/dynimport.py",
-    "spec/targets.py",
+    "config/types.py",
+    "config/parse.py",
+    "config/fingerprint.py",
+    "config/codescan.py",
+    "config/dynimport.py",
+    "config/targets.py",
     "graph/dag.py",
-    "spec/graph.py",
+    "config/graph.py",
     "plan/types.py",
     "plan/planner.py",
     "apply/executor.py",
@@ -62,7 +62,7 @@ def test_only_compose_imports_hydra_and_only_storage_imports_dvc():
             top = module.split(".")[0]
             if top in owners:
                 owners[top].add(path.relative_to(PACKAGE).as_posix())
-    assert owners["hydra"] <= {"spec/compose.py", "build/instantiate.py", "build/preload.py"}
+    assert owners["hydra"] <= {"config/compose.py", "worker/instantiate.py", "worker/preload.py"}
     assert owners["dvc"] <= {"storage/dvc.py", "scaffold.py"}
 
 

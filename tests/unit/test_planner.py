@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from mlcode.address import Address, Kind
+from mlcode.config.types import Resource
 from mlcode.graph.dag import DAG
 from mlcode.plan.planner import fingerprint_of, make_plan, record_inputs
 from mlcode.plan.types import Action, ArtifactState, Facts, Observed
-from mlcode.spec.types import Resource
 from mlcode.state.types import Artifact, Record
 
 DS = Address(Kind.DATASET, "wine")

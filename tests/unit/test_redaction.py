@@ -1,4 +1,4 @@
-"""Redaction of secrets in spec values (mlcode.spec.secrets): keys, value shapes, digests."""
+"""Redaction of secrets in spec values (mlcode.config.secrets): keys, value shapes, digests."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlcode.spec.fingerprint import fingerprint
-from mlcode.spec.secrets import (
+from mlcode.config.fingerprint import fingerprint
+from mlcode.config.secrets import (
     SENSITIVE,
     has_secrets,
     is_secret_key,

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from mlcode.address import Address, Kind
+from mlcode.config.resolve import load_project
 from mlcode.errors import SpecError
-from mlcode.spec.resolve import load_project
 
 RF = Address(Kind.MODEL, "rf")
 FILES = {
@@ -195,7 +195,7 @@ def test_overrides_that_add_or_delete_keys_still_work(root: Path, override, key,
 
 def test_an_override_does_not_stay_in_the_composer(root: Path):
     # Composing a spec again after a what-if gives the spec as written.
-    from mlcode.spec.compose import Composer
+    from mlcode.config.compose import Composer
 
     composer = Composer(root)
     changed = composer.compose("models", "rf", ("dataset=other", "~metrics"))

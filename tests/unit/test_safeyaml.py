@@ -6,7 +6,7 @@ takes is printed by `benchmarks/fail_fast.py`.
 
 import pytest
 
-from mlcode.spec.safeyaml import YamlRejected, load_text
+from mlcode.config.safeyaml import YamlRejected, load_text
 
 BOMB = "\n".join(
     ["a: &a [x, x, x, x, x, x, x, x, x]"]

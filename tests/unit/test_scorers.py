@@ -2,7 +2,7 @@
 
 import pytest
 
-from mlcode.spec.scorers import SCORER_NAMES, unknown_metric_hint
+from mlcode.config.scorers import SCORER_NAMES, unknown_metric_hint
 
 
 def test_static_scorer_names_match_installed_sklearn():

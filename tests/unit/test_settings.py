@@ -2,8 +2,8 @@
 
 import pytest
 
-from mlcode.spec.parse import parse_settings
-from mlcode.spec.types import Settings
+from mlcode.config.parse import parse_settings
+from mlcode.config.types import Settings
 
 FILE = "conf/mlcode.yaml"
 

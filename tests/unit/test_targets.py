@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from mlcode.spec.targets import TargetError, is_allowed, iter_targets, locate
+from mlcode.config.targets import TargetError, is_allowed, iter_targets, locate
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mlcode.spec.secrets import redact, secret_digest
-from mlcode.spec.types import NON_FINGERPRINT_KEYS
+from mlcode.config.secrets import redact, secret_digest
+from mlcode.config.types import NON_FINGERPRINT_KEYS
 
 _MISSING = object()
 

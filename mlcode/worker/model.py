@@ -11,8 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mlcode.build.instantiate import instantiate, partial
-from mlcode.build.task import BuildTask
+from mlcode.worker.instantiate import instantiate, partial
+from mlcode.worker.task import BuildTask
 
 
 def build_model(task: BuildTask) -> dict[str, float]:

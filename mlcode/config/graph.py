@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from mlcode.address import Address
+from mlcode.config.types import Resource
 from mlcode.errors import SpecError, SpecProblem
 from mlcode.graph.dag import DAG, CycleError
-from mlcode.spec.types import Resource
 
 
 def resource_graph(resources: Mapping[Address, Resource]) -> DAG[Address]:

@@ -14,8 +14,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from mlcode.build import environment
-from mlcode.build.task import BuildResult, BuildTask
+from mlcode.worker import environment
+from mlcode.worker.task import BuildResult, BuildTask
 
 
 def run_task(task: BuildTask) -> BuildResult:
@@ -56,7 +56,7 @@ def run_task(task: BuildTask) -> BuildResult:
 
 def _scrub_log(task: BuildTask, message: str | None) -> str | None:
     """Hide the spec's secrets (spec.secrets) in the closed build log; `message` scrubbed."""
-    from mlcode.spec.secrets import scrub, secret_values
+    from mlcode.config.secrets import scrub, secret_values
 
     values = secret_values(task.spec)
     path = Path(task.log_path)
@@ -71,7 +71,7 @@ def _scrub_log(task: BuildTask, message: str | None) -> str | None:
 
 
 class BuildEnvironmentError(RuntimeError):
-    """A build was started outside mlcode.build.environment (a runner's fault)."""
+    """A build was started outside mlcode.worker.environment (a runner's fault)."""
 
 
 @contextlib.contextmanager
@@ -103,8 +103,8 @@ WARM_MODULES = (
     "sklearn.model_selection",
     "threadpoolctl",
     "hydra.utils",
-    "mlcode.build.dataset",
-    "mlcode.build.model",
+    "mlcode.worker.dataset",
+    "mlcode.worker.model",
 )
 
 
@@ -122,7 +122,7 @@ def _import_before_seeding(spec: Any) -> None:
     import is left for the build to report."""
     import importlib
 
-    from mlcode.spec.targets import iter_targets
+    from mlcode.config.targets import iter_targets
 
     warm_imports()
     for target in sorted({name for _key, name in iter_targets(spec)}):
@@ -149,15 +149,15 @@ def _seed_global_generators(seed: int) -> None:
 
 def _build(task: BuildTask) -> dict[str, float]:
     if task.kind == "dataset":
-        from mlcode.build.dataset import build_dataset
+        from mlcode.worker.dataset import build_dataset
 
         build_dataset(task)
         return {}
     if task.kind == "score":
-        from mlcode.build.model import score_model
+        from mlcode.worker.model import score_model
 
         return score_model(task)
-    from mlcode.build.model import build_model
+    from mlcode.worker.model import build_model
 
     return build_model(task)
 

@@ -9,11 +9,11 @@ global generators (an isolated build too), so no build sees another's import-tim
 
 import os
 
-from mlcode.build import lifeline
+from mlcode.worker import lifeline
 
 lifeline.bind()
 os.environ.update(lifeline.environ_for_child())  # the workers' parent is this process
 
-from mlcode.build.runtime import warm_imports  # noqa: E402 - after the lifeline
+from mlcode.worker.runtime import warm_imports  # noqa: E402 - after the lifeline
 
 warm_imports()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mlcode.spec.compose import resolve_env
+from mlcode.config.compose import resolve_env
 
 
 def instantiate(config: dict[str, Any], **kwargs: Any) -> Any:

@@ -16,9 +16,9 @@ from mlcode.address import Address
 
 # Redaction lives in spec.secrets; these names stay importable from here (re-exported:
 # `X as X` marks them public for type checkers).
-from mlcode.spec.secrets import SENSITIVE as SENSITIVE
-from mlcode.spec.secrets import is_secret_key as is_secret_key
-from mlcode.spec.secrets import redact as redact
+from mlcode.config.secrets import SENSITIVE as SENSITIVE
+from mlcode.config.secrets import is_secret_key as is_secret_key
+from mlcode.config.secrets import redact as redact
 
 DOC_KEYS = frozenset({"description", "owner", "tags"})
 # Keys that never enter a fingerprint: promotion and verification policy, documentation.

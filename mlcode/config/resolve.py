@@ -21,9 +21,9 @@ from typing import Any
 
 from mlcode import vcs
 from mlcode.address import NAME_RE, Address, Kind, addresses_under
+from mlcode.config.types import DatasetSpec, EnvVar, ModelSpec, Resource, Settings
 from mlcode.errors import SpecError, SpecProblem
 from mlcode.fsutil import file_md5, is_racy, read_json, stat_key, write_json
-from mlcode.spec.types import DatasetSpec, EnvVar, ModelSpec, Resource, Settings
 
 # Parsing, validation and target lookup (YAML, spec.parse, spec.targets) are imported
 # where a spec is read: a plan that finds every spec in the cache needs none of them.
@@ -59,8 +59,8 @@ def _settings(root: Path) -> tuple[Settings, list[SpecProblem]]:
     path = root / SETTINGS_FILE
     if not path.exists():
         return Settings(), []
-    from mlcode.spec import safeyaml
-    from mlcode.spec.parse import parse_settings
+    from mlcode.config import safeyaml
+    from mlcode.config.parse import parse_settings
 
     data, problem = safeyaml.load_file(str(path), SETTINGS_FILE)
     if problem:
@@ -120,8 +120,8 @@ def _trusted_from(settings: Settings, refs: list[str], texts: list[str | None]) 
             continue  # no such ref
         if text is None:
             return Settings().allowed_targets  # the branch has no settings: defaults
-        from mlcode.spec import safeyaml
-        from mlcode.spec.parse import parse_settings
+        from mlcode.config import safeyaml
+        from mlcode.config.parse import parse_settings
 
         try:
             trusted, problems = parse_settings(safeyaml.load_text(text), f"{ref}:{SETTINGS_FILE}")
@@ -238,7 +238,7 @@ class _Resolver:
             if hit is not None:
                 self.deps[address] = hit.depends_on
                 return hit, []
-        from mlcode.spec.secrets import has_secrets
+        from mlcode.config.secrets import has_secrets
 
         self._check_yaml()
         assert self._unsafe is not None
@@ -246,7 +246,7 @@ class _Resolver:
             return None, [self._unsafe[rel]]
         if self.group_problems:
             return None, []  # never let Hydra read an unsafe file
-        from mlcode.spec.compose import ComposeFailed, Composer
+        from mlcode.config.compose import ComposeFailed, Composer
 
         if self._composer is None:
             self._composer = Composer(self.root)
@@ -311,7 +311,7 @@ class _Resolver:
         stat = stat_key(full)
         if stat is not None and self.cache.safe.get(file) == stat:
             return None
-        from mlcode.spec import safeyaml
+        from mlcode.config import safeyaml
 
         _data, problem = safeyaml.load_file(full, file)
         if problem is None:
@@ -323,8 +323,8 @@ class _Resolver:
         self, address: Address, rel: str, data: dict[str, Any], files: tuple[str, ...]
     ) -> tuple[Resource | None, list[SpecProblem]]:
         typed: DatasetSpec | ModelSpec | None
-        from mlcode.spec.parse import parse_dataset, parse_model
-        from mlcode.spec.targets import (
+        from mlcode.config.parse import parse_dataset, parse_model
+        from mlcode.config.targets import (
             TargetError,
             distribution_of,
             is_allowed,

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlcode.spec.dynimport import Unresolved, dynamic_imports, may_import_dynamically
-from mlcode.spec.dynimport import module_of as module_of  # re-exported for callers
+from mlcode.config.dynimport import Unresolved, dynamic_imports, may_import_dynamically
+from mlcode.config.dynimport import module_of as module_of  # re-exported for callers
 
 # Bumped whenever the scan finds more or reports differently: caches of its results
 # (`.mlcode/imports.json`) made by another version are void.

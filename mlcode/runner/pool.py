@@ -17,11 +17,11 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future
 from typing import Any
 
-from mlcode.build import lifeline
-from mlcode.build.environment import pinned
-from mlcode.build.task import BuildResult, BuildTask
+from mlcode.worker import lifeline
+from mlcode.worker.environment import pinned
+from mlcode.worker.task import BuildResult, BuildTask
 
-PRELOAD = ("mlcode.build.preload",)
+PRELOAD = ("mlcode.worker.preload",)
 
 
 class LocalRunner:
@@ -52,7 +52,7 @@ class LocalRunner:
 
     def submit(self, task: BuildTask) -> Future[BuildResult]:
         self.start()
-        from mlcode.build.runtime import run_task
+        from mlcode.worker.runtime import run_task
 
         # The pool starts its workers on a submit; they must not re-run the caller's
         # main script (multiprocessing does that by default for spawned children).

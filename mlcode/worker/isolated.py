@@ -9,9 +9,9 @@ import dataclasses
 import json
 import sys
 
-from mlcode.build import lifeline
-from mlcode.build.runtime import run_task, warm_imports
-from mlcode.build.task import BuildTask
+from mlcode.worker import lifeline
+from mlcode.worker.runtime import run_task, warm_imports
+from mlcode.worker.task import BuildTask
 
 
 def main() -> None:
@@ -29,7 +29,7 @@ BOOTSTRAP = """
 import os, sys
 tree = os.path.abspath(os.environ["PYTHONPATH"].split(os.pathsep)[0])
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != tree]
-from mlcode.build.isolated import main
+from mlcode.worker.isolated import main
 sys.path.insert(0, tree)
 main()
 """

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
+from mlcode.config.types import EnvVar
 from mlcode.errors import SpecProblem
-from mlcode.spec.types import EnvVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,7 +364,7 @@ def _has_env(value: Any) -> bool:
 def _hide_secrets(message: str, overrides: Sequence[str]) -> str:
     """Hydra's message with override values that are secrets (by key or shape) hidden:
     Hydra quotes the override it could not apply (`... use +loader.password=pw`)."""
-    from mlcode.spec.secrets import SENSITIVE, is_secret_key, redact_text
+    from mlcode.config.secrets import SENSITIVE, is_secret_key, redact_text
 
     for item in overrides:
         key, eq, value = item.partition("=")

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from mlcode.address import NAME_RE
+from mlcode.config.scorers import SCORER_NAMES, unknown_metric_hint
+from mlcode.config.types import DOC_KEYS, DatasetSpec, ModelSpec, Settings, Split
 from mlcode.errors import SpecProblem
-from mlcode.spec.scorers import SCORER_NAMES, unknown_metric_hint
-from mlcode.spec.types import DOC_KEYS, DatasetSpec, ModelSpec, Settings, Split
 
 DATASET_KEYS = frozenset({"loader", "source", "from", "transform", "target", "split", "code"})
 MODEL_KEYS = frozenset(

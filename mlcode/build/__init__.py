@@ -1,1 +1,0 @@
-"""Builders that run user code: they execute in worker processes, never in the planner."""

@@ -1,0 +1,1 @@
+"""Parent side of building: the process pool that runs build tasks in workers."""

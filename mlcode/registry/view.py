@@ -101,7 +101,7 @@ class Model:
     name: str
     versions: dict[str, Version] = field(default_factory=dict)
     stages: dict[str, str] = field(default_factory=dict)  # stage -> version holding it
-    # stage -> every version with an active assignment of it, the holder last
+    # stage -> every registered version with an active assignment of it, the holder last
     assigned: dict[str, list[str]] = field(default_factory=dict)
     history: list[HistoryItem] = field(default_factory=list)
     deprecated: bool = False
@@ -293,8 +293,11 @@ def _fold_model(name: str, events: list[TagEvent]) -> Model:
                 rank = (since, -line.created, -line.order)
                 candidates.setdefault(stage, []).append((rank, line.label))
     for stage, ranked in sorted(candidates.items()):
-        model.assigned[stage] = [label for _, label in sorted(ranked)]
-        model.stages[stage] = model.assigned[stage][-1]
+        holders = [label for _, label in sorted(ranked)]
+        model.stages[stage] = holders[-1]
+        # A stage tag's own version cannot be unassigned (GTO would read the
+        # unassignment as another version of its own): not listed for unassignment.
+        model.assigned[stage] = [v for v in holders if v in model.versions]
     model.deprecated = _deprecated(events)
     for event in sorted(events, key=_history_key):
         p = event.parsed

@@ -224,6 +224,9 @@ def test_hidden_assignments_are_listed_for_unassignment():
     m = model("m@v1.0.0 c1 10", "m@v1.0.1 c2 20", "m#prod#1 c1 11", "m#prod#2 c2 21")
     assert m.current_stages() == {"prod": "v1.0.1"}
     assert m.assignments() == [("prod", "v1.0.0"), ("prod", "v1.0.1")]
+    # An assignment on a commit with no registration cannot be undone: not listed.
+    m = model("m@v1.0.0 c1 10", "m#prod#1 c1 11", "m#prod#2 deadbeef 12")
+    assert (m.current_stages(), m.assignments()) == ({"prod": "deadbeef"}, [("prod", "v1.0.0")])
 
 
 @st.composite

@@ -45,12 +45,18 @@ def registered(repo: Repo, view: RegistryView, ref: str) -> tuple[Address, str, 
         version = model.current_stages().get(want)
         if version is None:
             held = ", ".join(sorted(model.current_stages())) or "none"
-            raise MlcodeError(f"no version of {addr} is in stage {want!r} (stages held: {held})")
+            raise MlcodeError(
+                f"no version of {addr} is in stage {want!r} (stages held: {held})",
+                f"run `mlcode registry {addr}` to see its versions and stages",
+            )
     else:
         version = want
         if version not in model.versions:
             known = ", ".join(sorted(model.versions)) or "none"
-            raise MlcodeError(f"{addr} has no version {version} (registered: {known})")
+            raise MlcodeError(
+                f"{addr} has no version {version} (registered: {known})",
+                f"run `mlcode registry {addr}` to see its versions and stages",
+            )
     records = read_version_records(repo.root, view, [(model, version)])
     record = records.get((addr.name, version))
     if record is None:

@@ -23,8 +23,10 @@ def register(app: typer.Typer) -> None:
         """
         from mlcode import api
         from mlcode.cli.output import console, print_json
+        from mlcode.cli.plan_cmd import check_format
         from mlcode.report.diff import render_diff_markdown, render_diff_text
 
+        check_format(format_)
         result = api.diff(rev_a=rev_a, rev_b=rev_b)
         if json_ or format_ == "json":
             print_json(result)

@@ -30,6 +30,17 @@ def refresh_remote(value: str | None) -> bool:
     return True
 
 
+FORMATS = ("text", "json", "markdown")
+
+
+def check_format(format_: str) -> None:
+    """Refuse an unknown `--format` as a usage error (typer.BadParameter: exit 1)."""
+    if format_ not in FORMATS:
+        import typer
+
+        raise typer.BadParameter(f"unknown format {format_!r} ({', '.join(FORMATS)})")
+
+
 def run_plan(
     overrides: list[str] | None = None,
     target: list[str] | tuple[str, ...] = (),
@@ -43,6 +54,7 @@ def run_plan(
     """Make the plan, save it (`out`), print it in its format; the exit code."""
     from mlcode import api
 
+    check_format(format_)  # a usage mistake: before anything is planned or saved
     outcome = api.plan(
         targets=target,
         replace=replace,
@@ -57,10 +69,6 @@ def run_plan(
                 "a plan with overrides cannot be saved", "commit the change to the spec"
             )
         api.save_plan(outcome, out, target, replace)
-    if format_ not in ("text", "json", "markdown"):
-        import typer
-
-        raise typer.BadParameter(f"unknown format {format_!r} (text, json, markdown)")
     if json_ or format_ == "json":
         from mlcode.cli.output import print_json
         from mlcode.report.json import plan_to_dict

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 DEEPER_TREE = "_target_: sklearn.tree.DecisionTreeClassifier\nmax_depth: 4\n"
 ADDED = (
     "dataset.iris (added)\n"
@@ -96,10 +94,6 @@ def test_diff_takes_two_revisions_at_most(applied):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diff does not check --format: an unknown one prints the text view, exit 0",
-)
 def test_an_unknown_format_is_a_usage_error(applied):
     # --format takes text, json or markdown, as plan's does: anything else is refused.
     done = applied.invoke("diff", "--format", "yaml")

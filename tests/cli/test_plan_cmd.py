@@ -151,11 +151,6 @@ def test_an_unknown_format_is_a_usage_error(cli):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="plan checks --format only after planning: it saves --out FILE first, and "
-    "outside a repository reports that instead of the usage mistake",
-)
 def test_a_usage_error_saves_nothing(cli):
     # A usage mistake must leave no trace: no saved plan.
     cli.write(cli.SPECS)

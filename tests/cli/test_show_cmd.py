@@ -103,13 +103,15 @@ def test_show_json(applied):
         ),
         pytest.param(
             "model.iris_tree@v9.0.0",
-            "Error: model.iris_tree has no version v9.0.0 (registered: v1.0.0)\n",
+            "Error: model.iris_tree has no version v9.0.0 (registered: v1.0.0)\n"
+            "Hint: run `mlcode registry model.iris_tree` to see its versions and stages\n",
             id="unknown-version",
         ),
         pytest.param(
             "model.iris_tree#staging",
             "Error: no version of model.iris_tree is in stage 'staging' (stages held: "
-            "production)\n",
+            "production)\n"
+            "Hint: run `mlcode registry model.iris_tree` to see its versions and stages\n",
             id="empty-stage",
         ),
     ],
@@ -120,10 +122,6 @@ def test_show_what_is_not_there(applied, ref, error):
     assert (done.exit_code, done.stdout, done.stderr) == (1, "", error)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="show's version and stage errors carry no hint (STYLE 8: a hint in every error)",
-)
 @pytest.mark.parametrize("ref", ["model.iris_tree@v9.0.0", "model.iris_tree#staging"])
 def test_every_show_error_says_what_to_do(applied, ref):
     # An expected error names the fix, e.g. `mlcode registry model.NAME` to list versions.
